@@ -1,0 +1,3 @@
+from anplab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The ``anplab`` command line: one entry point for every subcommand.
+
+User errors (bad options, out-of-range values, unknown names) end with a
+one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from anplab import __version__
+from anplab.commands import model
+from anplab.simulated.physics.errors import ModelInputError
+
+
+class UserError(Exception):
+    """An error in what the user asked for; reported in one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anplab",
+        description="Instrument control and acquisition for photon-avalanche nanoparticle labs.",
+    )
+    parser.add_argument("--version", action="version", version=f"anplab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    model.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except ModelInputError as error:
+        option = getattr(args, "option_names", {}).get(error.parameter, error.parameter)
+        parser.exit(2, f"anplab: error: {option}: {error.reason}\n")
+    except UserError as error:
+        parser.exit(2, f"anplab: error: {error}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "anplab: interrupted\n")
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Rate-equation physics of lanthanide photon-avalanche nanoparticles."""

@@ -1,0 +1,76 @@
+"""Building the virtual world a simulated bench file describes."""
+
+from __future__ import annotations
+
+from ..instruments.registry import driver_entry
+from .clock import SimulationClock
+from .world import World
+from .world.beam_path import BeamPath
+from .world.cryostat import Cryostat
+from .world.detector_head import DetectorHead
+from .world.galvo import GalvoMirrors
+from .world.laser_emitter import LaserEmitter
+from .world.power_sensor import PowerSensor
+from .world.sample_response import SampleResponse
+from .physics.detection import Detection
+from .physics.materials import get_material
+from .physics.samples import Film, ParticleField
+
+_DEFAULT_SIMULATED_LASER_W = 1.0
+
+
+def build_world(config, clock: SimulationClock) -> World:
+    """The world for a validated simulated :class:`BenchConfig`."""
+    sim = config.simulation
+    seed = sim.seed
+    lasers, transmission, pickoff = {}, {}, {}
+    for i, (name, spec) in enumerate(config.by_role("laser").items()):
+        entry = driver_entry(spec.driver)
+        rated = entry.simulated_max_power_w(spec) if entry.simulated_max_power_w else _DEFAULT_SIMULATED_LASER_W
+        lasers[name] = LaserEmitter(name, spec.wavelength_nm, rated, seed=seed * 1000 + i,
+                                    refuses_emission=name in sim.faults.refuse_emission)
+        transmission[name] = spec.calibration.transmission
+        pickoff[name] = spec.calibration.pickoff_ratio
+    beam = BeamPath(config.optics.numerical_aperture, config.optics.spot, transmission, pickoff)
+
+    scanners = list(config.by_role("scanner").values())
+    galvo = GalvoMirrors()
+    if scanners:
+        calibration = scanners[0].calibration
+        galvo = GalvoMirrors(um_per_volt=calibration.um_per_volt, settling_time_s=calibration.settling_time_s,
+                             max_volts=scanners[0].limits.max_volts)
+
+    cryo = sim.cryostat
+    cryostat = Cryostat(
+        base_temperature_k=cryo.base_temperature_k,
+        heat_capacity_j_per_k=cryo.heat_capacity_j_per_k,
+        conductance_w_per_k=cryo.conductance_w_per_k,
+        sample_lag_s=cryo.sample_lag_s,
+        stage_k=cryo.start_temperature_k,
+        sample_k=cryo.start_temperature_k,
+    )
+
+    material = get_material(sim.sample.material)
+    spec = sim.sample
+    if spec.kind == "film":
+        sample = Film(material, spec.extent_um[0], spec.extent_um[1], cell_nm=spec.cell_nm,
+                      particles_per_um2=spec.particles_per_um2)
+    else:
+        sample = ParticleField.random(material, spec.particles, spec.extent_um, min_separation_um=spec.min_separation_um,
+                                      shell_sd_nm=spec.shell_sd_nm, seed=seed)
+
+    detectors = {}
+    for i, (name, counter) in enumerate(config.by_role("photon_counter").items()):
+        calibration = counter.calibration
+        detection = Detection(calibration.collection_efficiency, calibration.quantum_efficiency,
+                              calibration.dark_count_rate_s, calibration.dead_time_s)
+        detectors[name] = DetectorHead(name, counter.band, detection, damage_count_rate_s=counter.limits.max_count_rate_s,
+                                       seed=seed * 1000 + 100 + i)
+    bands = tuple(dict.fromkeys(head.band for head in detectors.values())) or (material.default_band,)
+    sensors = {
+        name: PowerSensor(name, kind=meter.calibration.sensor, seed=seed * 1000 + 200 + i)
+        for i, (name, meter) in enumerate(config.by_role("power_meter").items())
+    }
+    world = World(clock, lasers, beam, galvo, cryostat, SampleResponse(sample, bands), detectors, sensors)
+    world.scheduled_trips.extend((trip.at_s, trip.laser) for trip in sim.faults.interlock_trips)
+    return world

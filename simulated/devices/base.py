@@ -1,0 +1,46 @@
+"""The base of every simulated message-based instrument.
+
+A simulated device parses the commands of the instrument it stands for and
+answers as that instrument would, byte for byte (termination characters
+included when served over TCP), error replies included, reading and writing
+physical state only through the shared :class:`~anplab.simulated.world.World`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ..faults import FaultPlan
+
+
+class SimulatedDevice:
+    """One simulated instrument speaking a text protocol.
+
+    Subclasses set the terminations of the real instrument and implement
+    :meth:`handle`: one command in (without termination), the reply out
+    (without termination), or None when the instrument sends nothing.
+    """
+
+    model = "simulated instrument"
+    #: What terminates messages the instrument sends.
+    read_termination = "\n"
+    #: What terminates messages the instrument receives.
+    write_termination = "\n"
+    encoding = "ascii"
+
+    def __init__(self, world, name: str, *, faults: FaultPlan | None = None):
+        self.world = world
+        self.name = name
+        self.faults = faults or FaultPlan()
+        self.lock = threading.RLock()
+        self.commands_handled = 0
+
+    def handle(self, command: str) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def exchange(self, command: str) -> str | None:
+        """Handle one command as the host sent it; faults apply to the reply."""
+        with self.lock:
+            self.commands_handled += 1
+            reply = self.handle(command.strip(self.write_termination))
+            return self.faults.apply(reply)

@@ -1,0 +1,73 @@
+"""IPG YLR fiber laser in the Laser role: watts in, diode current per cent on the wire."""
+
+from __future__ import annotations
+
+from anplab.drivers.ipg_ylr import IPGYLR
+
+from ..laser import Laser, LaserLimits
+from ..registry import DriverEntry, visa_address_problem
+
+
+class YLRLaser(Laser):
+    """Output power maps to diode current through the laser's linear L-I curve above threshold.
+
+    ``max_output_w`` (bench setting) is the laser's rated power at 100 %
+    current; the threshold current comes from the laser itself (RNC).
+    """
+
+    def __init__(self, name: str, spec, driver: IPGYLR):
+        super().__init__(name, spec.wavelength_nm, LaserLimits(spec.limits.max_power_w))
+        self.driver = driver
+        self.max_output_w = float(spec.settings.get("max_output_w", 10.0))
+        self.threshold_percent = float(driver.minimum_current_setpoint)
+
+    def _percent_for(self, watts: float) -> float:
+        if watts <= 0:
+            return 0.0
+        span = 100.0 - self.threshold_percent
+        return min(100.0, self.threshold_percent + watts / self.max_output_w * span)
+
+    def _get_power_setpoint_w(self) -> float:
+        percent = float(self.driver.current_setpoint)
+        if percent <= self.threshold_percent:
+            return 0.0
+        return (percent - self.threshold_percent) / (100.0 - self.threshold_percent) * self.max_output_w
+
+    def _set_power_setpoint_w(self, watts: float) -> None:
+        self.driver.current_setpoint = self._percent_for(watts)
+
+    def _get_power_w(self) -> float:
+        return float(self.driver.output_power)
+
+    def _get_emission(self) -> bool:
+        return self.driver.emission_enabled
+
+    def _set_emission(self, on: bool) -> None:
+        if on:
+            self.driver.emission_on()
+        else:
+            self.driver.emission_off()
+
+    def _get_interlock_ok(self) -> bool:
+        return not self.driver.interlock_open
+
+    def _identification(self) -> str:
+        return f"IPG YLR s/n {self.driver.serial_number}, firmware {self.driver.firmware_version}"
+
+
+def _simulated(world, name, spec, faults):
+    from anplab.simulated.devices.ipg_ylr import SimulatedIPGYLR
+
+    return SimulatedIPGYLR(world, name, faults=faults)
+
+
+ENTRY = DriverEntry(
+    key="ipg_ylr",
+    role="laser",
+    title="IPG Photonics YLR-series CW fiber laser (RS-232 / Ethernet)",
+    make_driver=lambda adapter, spec: IPGYLR(adapter),
+    make_role=YLRLaser,
+    make_simulated=_simulated,
+    check_address=visa_address_problem,
+    simulated_max_power_w=lambda spec: float(spec.settings.get("max_output_w", 10.0)),
+)

@@ -1,0 +1,304 @@
+"""The bench file: which instruments fill which roles, where they are, their limits and calibrations.
+
+A bench file is YAML.  It is validated completely, with the file, line and
+field of every problem, before any instrument is opened.  ``simulation``
+present means a simulated bench: its sample, clock and faults configure the
+virtual world, and ``address: sim`` instruments are simulated devices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .yaml_lines import BenchFileError, load_with_lines
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- per-role limits and calibrations ----------------------------------------------------
+class LaserLimitsSpec(_Strict):
+    max_power_w: PositiveFloat
+
+
+class LaserCalibration(_Strict):
+    transmission: Fraction = 1.0
+    pickoff_ratio: Fraction = 0.0
+
+
+class PowerMeterLimitsSpec(_Strict):
+    min_wavelength_nm: PositiveFloat = 400.0
+    max_wavelength_nm: PositiveFloat = 1800.0
+    max_averages: Annotated[int, Field(ge=1)] = 10000
+
+
+class PowerMeterCalibration(_Strict):
+    pickoff_ratio: Annotated[float, Field(gt=0, le=1)] = 0.01
+    sensor: Literal["photodiode", "thermal"] = "photodiode"
+
+
+class ScannerLimitsSpec(_Strict):
+    max_volts: PositiveFloat = 10.0
+    max_sample_rate_hz: PositiveFloat = 250_000.0
+
+
+class ScannerCalibration(_Strict):
+    um_per_volt: PositiveFloat
+    settling_time_s: PositiveFloat = 150e-6
+
+
+class PhotonCounterLimitsSpec(_Strict):
+    max_count_rate_s: PositiveFloat = 1e7
+    min_gate_s: PositiveFloat = 1e-6
+    max_gate_s: PositiveFloat = 100.0
+
+
+class PhotonCounterCalibration(_Strict):
+    collection_efficiency: Fraction = 0.05
+    quantum_efficiency: Fraction = 0.65
+    dark_count_rate_s: NonNegative = 100.0
+    dead_time_s: NonNegative = 22e-9
+
+
+class TemperatureLimitsSpec(_Strict):
+    min_k: PositiveFloat = 4.0
+    max_k: PositiveFloat = 400.0
+    max_ramp_k_per_min: PositiveFloat = 20.0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min_k >= self.max_k:
+            raise ValueError(f"min_k ({self.min_k}) must be below max_k ({self.max_k})")
+        return self
+
+
+# -- instruments ---------------------------------------------------------------------------
+class _Instrument(_Strict):
+    driver: str
+    address: str
+    settings: dict[str, Any] = {}
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @property
+    def simulated(self) -> bool:
+        return self.address == "sim"
+
+
+class LaserSpec(_Instrument):
+    role: Literal["laser"]
+    wavelength_nm: PositiveFloat
+    limits: LaserLimitsSpec
+    calibration: LaserCalibration = LaserCalibration()
+
+
+class PowerMeterSpec(_Instrument):
+    role: Literal["power_meter"]
+    limits: PowerMeterLimitsSpec = PowerMeterLimitsSpec()
+    calibration: PowerMeterCalibration = PowerMeterCalibration()
+
+
+class ScannerSpec(_Instrument):
+    role: Literal["scanner"]
+    limits: ScannerLimitsSpec = ScannerLimitsSpec()
+    calibration: ScannerCalibration
+
+
+class PhotonCounterSpec(_Instrument):
+    role: Literal["photon_counter"]
+    band: str
+    limits: PhotonCounterLimitsSpec = PhotonCounterLimitsSpec()
+    calibration: PhotonCounterCalibration = PhotonCounterCalibration()
+
+
+class TemperatureControllerSpec(_Instrument):
+    role: Literal["temperature_controller"]
+    limits: TemperatureLimitsSpec = TemperatureLimitsSpec()
+
+
+InstrumentSpec = Annotated[
+    Union[LaserSpec, PowerMeterSpec, ScannerSpec, PhotonCounterSpec, TemperatureControllerSpec],
+    Field(discriminator="role"),
+]
+
+
+# -- optics and simulation -------------------------------------------------------------------
+class OpticsSpec(_Strict):
+    numerical_aperture: Annotated[float, Field(gt=0, le=1.7)] = 1.4
+    spot: Literal["airy", "gaussian"] = "airy"
+
+
+class SampleSpec(_Strict):
+    kind: Literal["particle_field", "film"] = "particle_field"
+    material: str = "tm-1064"
+    particles: Annotated[int, Field(ge=0, le=10000)] = 40
+    extent_um: tuple[PositiveFloat, PositiveFloat] = (20.0, 20.0)
+    min_separation_um: NonNegative = 1.0
+    shell_sd_nm: NonNegative = 0.3
+    cell_nm: PositiveFloat = 20.0
+    particles_per_um2: PositiveFloat = 400.0
+
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, value: str) -> str:
+        from anplab.simulated.physics.materials import MATERIALS
+
+        if value not in MATERIALS:
+            raise ValueError(f"unknown material {value!r}; choose from {', '.join(MATERIALS)}")
+        return value
+
+
+class CryostatSpec(_Strict):
+    base_temperature_k: PositiveFloat = 4.0
+    start_temperature_k: PositiveFloat = 295.0
+    heat_capacity_j_per_k: PositiveFloat = 0.6
+    conductance_w_per_k: PositiveFloat = 0.012
+    sample_lag_s: PositiveFloat = 4.0
+
+
+class DeviceFaultSpec(_Strict):
+    timeout_rate: Fraction = 0.0
+    garble_rate: Fraction = 0.0
+    truncate_rate: Fraction = 0.0
+    disconnect_rate: Fraction = 0.0
+
+
+class InterlockTripSpec(_Strict):
+    at_s: NonNegative
+    laser: str | None = None
+
+
+class FaultsSpec(_Strict):
+    devices: dict[str, DeviceFaultSpec] = {}
+    interlock_trips: list[InterlockTripSpec] = []
+    refuse_emission: list[str] = []
+
+
+class SimulationSpec(_Strict):
+    clock: Literal["virtual", "realtime"] = "virtual"
+    seed: int = 0
+    sample: SampleSpec = SampleSpec()
+    cryostat: CryostatSpec = CryostatSpec()
+    faults: FaultsSpec = FaultsSpec()
+
+
+class BenchConfig(_Strict):
+    name: str = "bench"
+    optics: OpticsSpec = OpticsSpec()
+    simulation: SimulationSpec | None = None
+    instruments: dict[str, InstrumentSpec]
+
+    @field_validator("instruments")
+    @classmethod
+    def _not_empty(cls, value):
+        if not value:
+            raise ValueError("a bench needs at least one instrument")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        from .registry import driver_entry
+
+        problems = []
+        for name, spec in self.instruments.items():
+            entry = driver_entry(spec.driver)
+            if entry is None:
+                from .registry import DRIVERS
+
+                problems.append(((name, "driver"), f"unknown driver {spec.driver!r}; known: {', '.join(sorted(DRIVERS))}"))
+                continue
+            if entry.role != spec.role:
+                problems.append(((name, "driver"), f"{spec.driver} is a {entry.role} driver, not a {spec.role}"))
+            problem = entry.check_address(spec.address, simulated_bench=self.simulation is not None)
+            if problem:
+                problems.append(((name, "address"), problem))
+        if problems:
+            raise _PathError(problems)
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulation is not None
+
+    def by_role(self, role: str) -> dict[str, Any]:
+        return {name: spec for name, spec in self.instruments.items() if spec.role == role}
+
+
+_ROLE_TAGS = ("laser", "power_meter", "scanner", "photon_counter", "temperature_controller")
+
+
+class _PathError(ValueError):
+    """Problems found by a model validator, each with its own path inside ``instruments``."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+def load_bench(path: str | Path) -> BenchConfig:
+    """Read and validate a bench file; raises BenchFileError naming file, line and field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BenchFileError(str(path), None, None, f"cannot read the bench file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise BenchFileError(str(path), None, None, "not a text file") from None
+    return parse_bench(text, str(path))
+
+
+def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
+    data, lines = load_with_lines(text, source)
+    if not isinstance(data, dict):
+        raise BenchFileError(source, 1, None, "a bench file must be a mapping with an 'instruments' section")
+    try:
+        return BenchConfig.model_validate(data)
+    except ValidationError as error:
+        raise _as_bench_error(error, lines, source) from None
+
+
+def _as_bench_error(error: ValidationError, lines: dict, source: str) -> BenchFileError:
+    messages = []
+    for item in error.errors():
+        path = tuple(item["loc"])
+        if len(path) >= 3 and path[0] == "instruments" and path[2] in _ROLE_TAGS:
+            path = path[:2] + path[3:]  # drop pydantic's union-member marker
+        ctx_error = item.get("ctx", {}).get("error")
+        if isinstance(ctx_error, _PathError):
+            for sub_path, message in ctx_error.problems:
+                full = ("instruments",) + sub_path
+                messages.append((_line(lines, full), ".".join(map(str, full)), message))
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a known setting here"
+        elif item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "union_tag_invalid":
+            message = f"role must be one of {', '.join(_ROLE_TAGS)}"
+            path = path + ("role",)
+        messages.append((_line(lines, path), ".".join(map(str, path)) or None, message))
+    line, field, message = messages[0]
+    more = [f"{source}:{l}: {f}: {m}" if l else f"{source}: {f}: {m}" for l, f, m in messages[1:]]
+    return BenchFileError(source, line, field, message, more=more)
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())

@@ -1,0 +1,106 @@
+"""The Laser role: a CW pump laser in SI units, with its power limit enforced before the wire."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from .errors import InstrumentFault, check_limit
+
+
+@dataclass(frozen=True)
+class LaserLimits:
+    max_power_w: float
+
+
+class Laser(ABC):
+    """A CW laser: wavelength, power setpoint and readback, emission on/off, interlock.
+
+    Subclasses (role adapters) implement the ``_`` methods in the driver's
+    terms; the public methods validate against the bench limits first, so an
+    out-of-limit value never reaches the instrument.
+    """
+
+    role = "laser"
+
+    def __init__(self, name: str, wavelength_nm: float, limits: LaserLimits):
+        self.name = name
+        self.wavelength_nm = float(wavelength_nm)
+        self.limits = limits
+
+    # -- power ----------------------------------------------------------------------
+    @property
+    def power_setpoint_w(self) -> float:
+        """The power the laser is set to deliver (W)."""
+        return self._get_power_setpoint_w()
+
+    @power_setpoint_w.setter
+    def power_setpoint_w(self, watts: float) -> None:
+        self.set_power(watts)
+
+    def set_power(self, watts: float) -> None:
+        """Set the output power (W), within 0..max_power_w of the bench limits."""
+        value = check_limit(self.name, "power", watts, 0.0, self.limits.max_power_w, "W")
+        self._set_power_setpoint_w(value)
+
+    @property
+    def power_w(self) -> float:
+        """The output power the laser reports now (W)."""
+        return self._get_power_w()
+
+    # -- emission -------------------------------------------------------------------
+    @property
+    def emission(self) -> bool:
+        return self._get_emission()
+
+    def emission_on(self) -> None:
+        """Start emission; raises InstrumentFault if the laser refuses (interlock, fault)."""
+        self._set_emission(True)
+        if not self._get_emission():
+            raise InstrumentFault(self.name, "emission did not turn on (interlock open or laser fault)")
+
+    def emission_off(self) -> None:
+        self._set_emission(False)
+
+    @property
+    def interlock_ok(self) -> bool:
+        return self._get_interlock_ok()
+
+    def safe_state(self) -> None:
+        """Emission off and the setpoint to zero."""
+        self._set_emission(False)
+        self._set_power_setpoint_w(0.0)
+
+    def status(self) -> dict:
+        return {
+            "emission": self.emission,
+            "power_setpoint_w": self.power_setpoint_w,
+            "power_w": self.power_w,
+            "interlock_ok": self.interlock_ok,
+        }
+
+    @property
+    def identification(self) -> str:
+        return self._identification()
+
+    # -- what a role adapter provides ---------------------------------------------------
+    @abstractmethod
+    def _get_power_setpoint_w(self) -> float: ...
+
+    @abstractmethod
+    def _set_power_setpoint_w(self, watts: float) -> None: ...
+
+    @abstractmethod
+    def _get_power_w(self) -> float: ...
+
+    @abstractmethod
+    def _get_emission(self) -> bool: ...
+
+    @abstractmethod
+    def _set_emission(self, on: bool) -> None: ...
+
+    @abstractmethod
+    def _get_interlock_ok(self) -> bool: ...
+
+    @abstractmethod
+    def _identification(self) -> str: ...

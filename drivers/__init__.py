@@ -1,0 +1,1 @@
+"""One pymeasure driver per real instrument model, in pymeasure's declarative style."""

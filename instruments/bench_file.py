@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .yaml_lines import BenchFileError, load_with_lines
 
@@ -86,12 +86,33 @@ class _Instrument(_Strict):
     address: str
     settings: dict[str, Any] = {}
 
+    @field_validator("driver")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        from .registry import DRIVERS, driver_entry
+
+        entry = driver_entry(value)
+        if entry is None:
+            raise ValueError(f"unknown driver {value!r}; known: {', '.join(sorted(DRIVERS))}")
+        role = cls.model_fields["role"].annotation.__args__[0]
+        if entry.role != role:
+            raise ValueError(f"{value} is a {entry.role} driver, not a {role}")
+        return value
+
     @field_validator("address")
     @classmethod
-    def _address(cls, value: str) -> str:
-        if not value.strip():
+    def _address(cls, value: str, info: ValidationInfo) -> str:
+        from .registry import driver_entry
+
+        value = value.strip()
+        if not value:
             raise ValueError("must not be empty")
-        return value.strip()
+        entry = driver_entry(info.data.get("driver", ""))
+        if entry is not None:
+            problem = entry.check_address(value, bool((info.context or {}).get("simulated_bench")))
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @property
     def simulated(self) -> bool:
@@ -210,21 +231,15 @@ class BenchConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
-        from .registry import driver_entry
-
         problems = []
-        for name, spec in self.instruments.items():
-            entry = driver_entry(spec.driver)
-            if entry is None:
-                from .registry import DRIVERS
+        if self.simulation is not None:
+            from anplab.simulated.physics.materials import get_material
 
-                problems.append(((name, "driver"), f"unknown driver {spec.driver!r}; known: {', '.join(sorted(DRIVERS))}"))
-                continue
-            if entry.role != spec.role:
-                problems.append(((name, "driver"), f"{spec.driver} is a {entry.role} driver, not a {spec.role}"))
-            problem = entry.check_address(spec.address, simulated_bench=self.simulation is not None)
-            if problem:
-                problems.append(((name, "address"), problem))
+            material = get_material(self.simulation.sample.material)
+            for name, spec in self.by_role("photon_counter").items():
+                if spec.band not in material.band_names:
+                    problems.append(((name, "band"), f"{spec.band!r} is not a band of {material.key}; "
+                                                     f"choose from {', '.join(material.band_names)}"))
         if problems:
             raise _PathError(problems)
         return self
@@ -264,8 +279,10 @@ def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
     data, lines = load_with_lines(text, source)
     if not isinstance(data, dict):
         raise BenchFileError(source, 1, None, "a bench file must be a mapping with an 'instruments' section")
+    # Whether 'address: sim' is allowed depends on the file as a whole.
+    context = {"simulated_bench": data.get("simulation") is not None}
     try:
-        return BenchConfig.model_validate(data)
+        return BenchConfig.model_validate(data, context=context)
     except ValidationError as error:
         raise _as_bench_error(error, lines, source) from None
 

@@ -45,9 +45,17 @@ def _load() -> dict[str, DriverEntry]:
 class _Registry(dict):
     """Loaded on first use, so importing the bench file model stays cheap."""
 
+    _loaded = False
+
     def _ensure(self):
-        if not super().__len__():
-            super().update(_load())
+        if not self._loaded:
+            self._loaded = True
+            for key, entry in _load().items():
+                super().setdefault(key, entry)
+
+    def __setitem__(self, key, value):
+        self._ensure()
+        super().__setitem__(key, value)
 
     def __getitem__(self, key):
         self._ensure()

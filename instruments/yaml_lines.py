@@ -37,8 +37,15 @@ def load_with_lines(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     return _construct(node, (), lines, source), lines
 
 
+_PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
 def _construct(node, path: tuple, lines: dict, source: str):
     lines.setdefault(path, node.start_mark.line + 1)
+    expected = _PLAIN_TAGS.get(type(node))
+    if expected is not None and node.tag != expected:
+        raise BenchFileError(source, node.start_mark.line + 1, ".".join(map(str, path)) or None,
+                             f"cannot read value: tag {node.tag!r} is not allowed")
     if isinstance(node, yaml.MappingNode):
         out = {}
         for key_node, value_node in node.value:

@@ -73,12 +73,13 @@ class ParticleField:
 class Film:
     """A continuous ANP film whose photoswitching state is tracked on a grid of cells.
 
-    Exposures accumulate photon fluence; because darkening and brightening are
-    both linear in the photon flux, a run of exposures at one wavelength acts
-    on each cell through its total fluence alone, so pending exposures are
-    convolved with the spot in one FFT when the wavelength changes or the film
-    is read.  ``fluence_j_cm2`` keeps the record of the dose every cell
-    received, per wavelength.
+    Exposures accumulate dose: a run of exposures at one wavelength acts on
+    each cell through its integrated darkening and brightening rates alone
+    (see :meth:`Photoswitching.apply_doses`), and the rate at a cell is the
+    spot profile times the peak (to the brightening order for brightening),
+    so pending exposures are convolved with the spot in one FFT per process
+    when the wavelength changes or the film is read.  ``fluence_j_cm2`` keeps
+    the record of the optical dose every cell received, per wavelength.
     """
 
     material: Material
@@ -135,34 +136,37 @@ class Film:
         if self._pending is not None and (self._pending[0] != wavelength_nm or self._pending[1] != spot):
             self.flush()
         if self._pending is None:
-            self._pending = (wavelength_nm, spot, np.zeros((self.ny, self.nx)))
+            self._pending = (wavelength_nm, spot, np.zeros((self.ny, self.nx)), np.zeros((self.ny, self.nx)))
+        order = self.material.photoswitching.brightening_order
         photons = (photon_flux(intensity, wavelength_nm) * duration).ravel()
+        weighted = photons * intensity.ravel() ** (order - 1.0)  # brightening goes as I^order
         # Bilinear splat of each exposure onto the four nearest cells.
         fx = (x.ravel() + self.width_um / 2) / self.cell_um - 0.5
         fy = (y.ravel() + self.height_um / 2) / self.cell_um - 0.5
         ix, iy = np.floor(fx).astype(int), np.floor(fy).astype(int)
         wx, wy = fx - ix, fy - iy
-        impulses = self._pending[2]
+        impulses, weighted_impulses = self._pending[2], self._pending[3]
         for dx, dy, w in ((0, 0, (1 - wx) * (1 - wy)), (1, 0, wx * (1 - wy)), (0, 1, (1 - wx) * wy), (1, 1, wx * wy)):
             cx, cy = ix + dx, iy + dy
             inside = (cx >= 0) & (cx < self.nx) & (cy >= 0) & (cy < self.ny)
             np.add.at(impulses, (cy[inside], cx[inside]), photons[inside] * w[inside])
+            np.add.at(weighted_impulses, (cy[inside], cx[inside]), weighted[inside] * w[inside])
 
     def flush(self) -> None:
         """Apply pending exposures to the darkness map."""
         if self._pending is None:
             return
-        wavelength_nm, spot, impulses = self._pending
+        wavelength_nm, spot, impulses, weighted_impulses = self._pending
         self._pending = None
-        fluence = np.maximum(fftconvolve(impulses, self._kernel(spot), mode="same"), 0.0)  # photons/cm^2
         switching = self.material.photoswitching
+        kernel = self._kernel(spot)
+        fluence = np.maximum(fftconvolve(impulses, kernel, mode="same"), 0.0)  # photons/cm^2
+        weighted = np.maximum(fftconvolve(weighted_impulses, kernel**switching.brightening_order, mode="same"), 0.0)
+        # Rates per unit photon flux (at 1 kW/cm^2 the intensity factor of brightening is one).
         k_dark, k_bright = switching.rates(wavelength_nm, 1.0)
         per_photon = photon_flux(1.0, wavelength_nm)
-        sigma_dark, sigma_bright = k_dark / per_photon, k_bright / per_photon
-        total = sigma_dark + sigma_bright
-        if total > 0:
-            equilibrium = sigma_dark / total
-            self.darkness = equilibrium + (self.darkness - equilibrium) * np.exp(-total * fluence)
+        self.darkness = switching.apply_doses(self.darkness, k_dark / per_photon * fluence,
+                                              k_bright / per_photon * weighted)
         record = self.fluence_j_cm2.setdefault(float(wavelength_nm), np.zeros((self.ny, self.nx)))
         record += fluence * photon_energy_j(wavelength_nm)
 

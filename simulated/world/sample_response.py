@@ -195,15 +195,16 @@ class SampleResponse:
             if isinstance(self.sample, Film):
                 self.sample.expose(x_um, y_um, light.wavelength_nm, light.peak_intensity_kw_cm2, dwell_s, light.spot)
                 continue
-            # Dose law: only the total fluence at each particle matters.
+            # Dose law: only the integrated rates at each particle matter.
             field_ = self.sample
             for p in range(len(field_)):
                 r = np.hypot(x_um - field_.positions_um[p, 0], y_um - field_.positions_um[p, 1])
                 near = r <= light.spot.reach_um
                 if near.any():
-                    dose_time = light.spot.relative_intensity(r[near]).sum() * dwell_s
-                    field_.darkness[p] = switching.evolve(field_.darkness[p], light.wavelength_nm,
-                                                          light.peak_intensity_kw_cm2, dose_time)
+                    local = light.peak_intensity_kw_cm2 * light.spot.relative_intensity(r[near])
+                    k_dark, k_bright = switching.rates(light.wavelength_nm, local)
+                    field_.darkness[p] = switching.apply_doses(field_.darkness[p], k_dark.sum() * dwell_s,
+                                                               k_bright.sum() * dwell_s)
 
     # -- film -------------------------------------------------------------------------
     def _film_photons(self, duration_s: float, lights: list[Illumination], edges_s) -> np.ndarray:

@@ -10,7 +10,8 @@ import argparse
 import sys
 
 from anplab import __version__
-from anplab.commands import model
+from anplab.commands import model, serve_sim
+from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
 
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"anplab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     model.register(commands)
+    serve_sim.register(commands)
     return parser
 
 
@@ -37,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     except ModelInputError as error:
         option = getattr(args, "option_names", {}).get(error.parameter, error.parameter)
         parser.exit(2, f"anplab: error: {option}: {error.reason}\n")
+    except BenchFileError as error:
+        parser.exit(2, f"anplab: error: {error}\n")
     except UserError as error:
         parser.exit(2, f"anplab: error: {error}\n")
     except KeyboardInterrupt:

@@ -55,7 +55,12 @@ class Laser(ABC):
 
     def emission_on(self) -> None:
         """Start emission; raises InstrumentFault if the laser refuses (interlock, fault)."""
-        self._set_emission(True)
+        try:
+            self._set_emission(True)
+        except InstrumentFault:
+            raise
+        except Exception as error:  # the vendor's refusal, in the role's terms
+            raise InstrumentFault(self.name, f"emission did not turn on: {error}") from error
         if not self._get_emission():
             raise InstrumentFault(self.name, "emission did not turn on (interlock open or laser fault)")
 

@@ -1,0 +1,1 @@
+"""Experiments (pymeasure procedures) and the analysis that turns their data into results."""

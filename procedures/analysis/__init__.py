@@ -1,0 +1,1 @@
+"""Pure analysis functions on pandas DataFrames, usable on data from any setup."""

@@ -29,9 +29,11 @@ from ..physics.transient import evolve
 
 PUMP_TOLERANCE_NM = 15.0
 _RELEVANT_INTENSITY = 1e-9  # kW/cm^2; below this a particle counts as unpumped
+#: In a raster, intensities below this fraction of the peak are treated as dark: emission
+#: goes at least as I^2 there, and the avalanche reservoir is not reached.
+_RASTER_FLOOR = 1e-3
 _EXCITED_FLOOR = 1e-14  # excited-state fraction below which a dark particle counts as relaxed
 _SHORT_STEP_S = 0.01  # shorter steps use the batched Rosenbrock stepper, longer ones solve_ivp
-_AFTERGLOW_SAMPLES = 20
 
 
 @dataclass
@@ -151,8 +153,10 @@ class SampleResponse:
             )
             for p in near:
                 r = np.hypot(x_um - field_.positions_um[p, 0], y_um - field_.positions_um[p, 1])
-                inside = r <= reach
-                intensity[inside, p] += light.peak_intensity_kw_cm2 * light.spot.relative_intensity(r[inside])
+                inside = np.flatnonzero(r <= reach)
+                relative = light.spot.relative_intensity(r[inside])
+                bright = relative >= _RASTER_FLOOR
+                intensity[inside[bright], p] += light.peak_intensity_kw_cm2 * relative[bright]
         self._switch_raster(intensity, lights, x_um, y_um, dwell_s)
         lit = intensity > _RELEVANT_INTENSITY
         excited = 1.0 - self._state[self.material.ground_indices].min(axis=0) > _EXCITED_FLOOR
@@ -162,7 +166,7 @@ class SampleResponse:
         system = self._system(particles, np.zeros(particles.size))
         flux = photon_flux(intensity[:, particles], self.material.pump_wavelength_nm)
         self._state[:, particles], photons = step_through_samples(
-            system, self._state[:, particles], flux, dwell_s, self.weights, afterglow_samples=_AFTERGLOW_SAMPLES
+            system, self._state[:, particles], flux, dwell_s, self.weights
         )
         return photons
 

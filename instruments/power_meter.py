@@ -60,6 +60,9 @@ class PowerMeter(ABC):
     def status(self) -> dict:
         return {"wavelength_nm": self.wavelength_nm, "power_w": self.power_w}
 
+    def safe_state(self) -> None:
+        """A power meter emits nothing; there is nothing to make safe."""
+
     @property
     def identification(self) -> str:
         return self._identification()

@@ -1,0 +1,143 @@
+"""Thorlabs PM100 driver: the bytes it exchanges (pymeasure expected_protocol)."""
+
+import pytest
+from pymeasure.test import expected_protocol
+
+from anplab.drivers.thorlabs_pm100 import SensorType, ThorlabsPM100, ThorlabsPMError, parse_sensor_idn
+
+# The same S122C head as older (bare) and newer (quoted) firmware report it.
+PLAIN_IDN = ("SYST:SENSOR:IDN?", "S122C,0190311203,18-Mar-2019,1,18,289")
+QUOTED_IDN = ("SYST:SENSOR:IDN?", '"S122C","0190311203","18-Mar-2019",1,18,289')
+# A PM100D2-style reply: quoted, and flags in the extended layout (bit 31 set).
+EXTENDED_IDN = ("SYST:SENSOR:IDN?", '"S130C","210921324","21-SEP-2021",1,3,2147484069')
+RANGE = [("SENS:CORR:WAV? MIN", "7.000000E+02"), ("SENS:CORR:WAV? MAX", "1.800000E+03")]
+INIT = [QUOTED_IDN, *RANGE]
+NO_ERROR = ("SYST:ERR?", '0,"No error"')
+
+
+@pytest.mark.parametrize("idn", [PLAIN_IDN, QUOTED_IDN], ids=["plain", "quoted"])
+def test_both_sensor_idn_styles_identify_the_same_head(idn):
+    with expected_protocol(ThorlabsPM100, [idn, *RANGE]) as meter:
+        assert meter.sensor_name == "S122C"
+        assert meter.sensor_sn == "0190311203"  # a string, leading zero kept
+        assert meter.sensor_cal_msg == "18-Mar-2019"
+        assert meter.sensor_type == SensorType.PHOTODIODE and meter.sensor_subtype == 18
+        assert meter.sensor_flags == 289 and not meter.sensor.extended_flags
+        assert meter.is_power_sensor and not meter.is_energy_sensor
+        assert meter.wavelength_settable and meter.has_temperature_sensor
+        assert not meter.response_settable and not meter.tau_settable
+        assert meter.wavelength_range == (700.0, 1800.0)
+
+
+def test_extended_flag_layout_is_read_by_its_own_bits():
+    with expected_protocol(ThorlabsPM100, [EXTENDED_IDN, ("SENS:CORR:WAV? MIN", "400"),
+                                           ("SENS:CORR:WAV? MAX", "1100")]) as meter:
+        assert meter.sensor_name == "S130C" and meter.sensor_sn == "210921324"
+        assert meter.sensor.extended_flags
+        # 421 in the low bits: auto-ranging, wavelength, bandwidth, frequency, zeroing; no temperature.
+        assert meter.is_power_sensor  # from the photodiode type, not from bit 0
+        assert meter.wavelength_settable
+        assert not meter.has_temperature_sensor and not meter.is_energy_sensor
+        assert meter.wavelength_range == (400.0, 1100.0)
+
+
+def test_thermopile_classic_flags():
+    with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", "S302C,20110501,05-Nov-2020,2,18,369"),
+                                           ("SENS:CORR:WAV? MIN", "190"), ("SENS:CORR:WAV? MAX", "25000")]) as meter:
+        assert meter.sensor_type == SensorType.THERMOPILE
+        assert meter.response_settable and meter.tau_settable and meter.wavelength_settable
+
+
+def test_no_sensor_and_garbled_identification_raise():
+    with pytest.raises(OSError, match="No sensor"):
+        with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", '"no sensor","","",0,0,0')]):
+            pass
+    with pytest.raises(ValueError, match="unexpected sensor identification"):
+        with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", "S122C,123")]):
+            pass
+
+
+def test_parser_keeps_a_comma_inside_a_quoted_field():
+    info = parse_sensor_idn('"S121C","13062901","29-Jun-2013, adj.",1,18,289')
+    assert info.calibration == "29-Jun-2013, adj." and info.flags == 289
+
+
+def test_wavelength_get_and_set_checks_errors():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SENS:CORR:WAV?", "1.550000E+03"),
+                                           ("SENS:CORR:WAV 1064", None), NO_ERROR]) as meter:
+        assert meter.wavelength == 1550.0
+        meter.wavelength = 1064
+
+
+def test_wavelength_outside_the_head_range_never_reaches_the_wire():
+    with expected_protocol(ThorlabsPM100, INIT) as meter:
+        with pytest.raises(ValueError):
+            meter.wavelength = 532
+        with pytest.raises(ValueError):
+            meter.wavelength = 2000
+
+
+def test_refused_setting_raises_with_the_console_error():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SENS:CORR:WAV 1064", None),
+                                           ("SYST:ERR?", '-222,"Data out of range"'), NO_ERROR]) as meter:
+        with pytest.raises(ThorlabsPMError, match="-222"):
+            meter.wavelength = 1064
+
+
+def test_fixed_wavelength_head_refuses_before_the_wire():
+    with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", '"S401C","1234","01-Jan-2020",2,2,1')]) as meter:
+        assert meter.wavelength_range is None
+        with pytest.raises(AttributeError, match="does not allow setting the wavelength"):
+            meter.wavelength = 1064
+
+
+def test_head_swap_rereads_identification_and_range():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SYST:SENSOR:IDN?", '"S120C","1","1-Jan-2020",1,18,289'),
+                                           ("SENS:CORR:WAV? MIN", "400"), ("SENS:CORR:WAV? MAX", "1100")]) as meter:
+        meter.configure_sensor()
+        assert meter.sensor_name == "S120C" and meter.wavelength_range == (400.0, 1100.0)
+        with pytest.raises(ValueError):
+            meter.wavelength = 1550
+
+
+def test_averaging_count():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SENS:AVER:COUN?", "1"),
+                                           ("SENS:AVER:COUN 100", None), NO_ERROR]) as meter:
+        assert meter.averaging_count == 1
+        meter.averaging_count = 100
+        with pytest.raises(ValueError):
+            meter.averaging_count = 0
+
+
+def test_power_unit_and_auto_range():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SENS:POW:UNIT?", "DBM"), ("SENS:POW:UNIT W", None), NO_ERROR,
+                                           ("SENS:POW:RANG:AUTO?", "1"), ("SENS:POW:RANG:AUTO 0", None),
+                                           NO_ERROR]) as meter:
+        assert meter.power_unit == "DBM"
+        meter.power_unit = "W"
+        with pytest.raises(ValueError):
+            meter.power_unit = "mW"
+        assert meter.auto_range is True
+        meter.auto_range = False
+
+
+def test_power_zero_and_identification():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("MEAS:POW?", "1.234560E-03"), ("SENS:CORR:COLL:ZERO", None),
+                                           ("*IDN?", "Thorlabs,PM100D,P0012345,2.8.0")]) as meter:
+        assert meter.power == pytest.approx(1.23456e-3)
+        meter.zero()
+        assert meter.id == "Thorlabs,PM100D,P0012345,2.8.0"
+
+
+def test_a_pyroelectric_head_does_not_read_power():
+    with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", '"ES111C","1","1-Jan-2020",3,1,2')]) as meter:
+        assert meter.is_energy_sensor and not meter.is_power_sensor
+        with pytest.raises(AttributeError, match="not a power sensor"):
+            meter.power
+
+
+def test_error_queue():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SYST:ERR?", '-113,"Undefined header"'),
+                                           ("SYST:ERR?", '-113,"Undefined header"'), NO_ERROR]) as meter:
+        assert meter.next_error == (-113, "Undefined header")
+        assert meter.check_errors() == [(-113, "Undefined header")]

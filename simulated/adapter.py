@@ -29,7 +29,8 @@ class SimulatedAdapter(Adapter):
     def _write(self, command: str, **kwargs) -> None:
         reply = self.device.exchange(command)
         if reply is not None:
-            self._replies.append(reply)
+            # A reply of several lines reaches the driver one line per read, as a VISA session frames it.
+            self._replies.extend(reply.split(self.device.read_termination))
 
     def _read(self, **kwargs) -> str:
         if not self._replies:

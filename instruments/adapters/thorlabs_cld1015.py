@@ -1,0 +1,116 @@
+"""Thorlabs CLD1015 in the Laser role: watts in, laser current on the wire through the diode's L-I curve."""
+
+from __future__ import annotations
+
+from anplab.drivers.thorlabs_cld1015 import ThorlabsCLD1015
+
+from ..errors import InstrumentFault, LimitError
+from ..laser import Laser, LaserLimits
+from ..registry import DriverEntry, visa_address_problem
+
+
+class CLD1015Laser(Laser):
+    """A butterfly diode on a CLD1015, power set through its measured L-I curve.
+
+    Bench settings (the lab's calibration of the diode, both required, since a
+    wrong curve puts a wrong power on the sample):
+
+    - ``threshold_a``: lasing threshold current (A);
+    - ``slope_w_per_a``: slope efficiency above threshold (W/A).
+
+    Optional: ``current_limit_a`` is written to the controller's laser current
+    limit when the bench opens (otherwise the controller's own limit stands),
+    and ``tec_setpoint_c`` to its TEC setpoint.  Power P maps to current
+    I = threshold + P / slope, and P = 0 to I = 0.  Emission switches the TEC
+    on first: the controller keeps the laser off while the TEC is off.
+    """
+
+    def __init__(self, name: str, spec, driver: ThorlabsCLD1015):
+        super().__init__(name, spec.wavelength_nm, LaserLimits(spec.limits.max_power_w))
+        self.driver = driver
+        settings = spec.settings
+        missing = [key for key in ("threshold_a", "slope_w_per_a") if key not in settings]
+        if missing:
+            raise ValueError(f"{name}: settings {', '.join(missing)} required (the diode's L-I calibration)")
+        self.threshold_a = float(settings["threshold_a"])
+        self.slope_w_per_a = float(settings["slope_w_per_a"])
+        if self.threshold_a < 0 or self.slope_w_per_a <= 0:
+            raise ValueError(f"{name}: threshold_a must be >= 0 and slope_w_per_a > 0")
+        driver.clear()  # errors left in the queue from before are not this session's
+        if "tec_setpoint_c" in settings:
+            driver.temperature_setpoint = float(settings["tec_setpoint_c"])
+        if "current_limit_a" in settings:
+            driver.current_limit = float(settings["current_limit_a"])
+        self.current_limit_a = float(driver.current_limit)
+        self._raise_on_errors("configuration refused")
+
+    # -- the L-I curve -------------------------------------------------------------------
+    def current_for(self, watts: float) -> float:
+        """Laser current (A) for an output power (W)."""
+        return self.threshold_a + watts / self.slope_w_per_a if watts > 0 else 0.0
+
+    def power_for(self, amperes: float) -> float:
+        """Output power (W) at a laser current (A)."""
+        return max(0.0, amperes - self.threshold_a) * self.slope_w_per_a
+
+    # -- the Laser role ------------------------------------------------------------------
+    def _get_power_setpoint_w(self) -> float:
+        return self.power_for(float(self.driver.current_setpoint))
+
+    def _set_power_setpoint_w(self, watts: float) -> None:
+        amperes = self.current_for(watts)
+        if amperes > self.current_limit_a:
+            # the bench power limit is above what the diode's current limit allows
+            raise LimitError(self.name, "power", watts, 0.0, self.power_for(self.current_limit_a), "W")
+        self.driver.current_setpoint = amperes
+        self._raise_on_errors("current setpoint refused")
+
+    def _get_power_w(self) -> float:
+        if not self.driver.laser_enabled:
+            return 0.0
+        return self.power_for(float(self.driver.laser_current))
+
+    def _get_emission(self) -> bool:
+        return bool(self.driver.laser_enabled)
+
+    def _set_emission(self, on: bool) -> None:
+        if on and not self.driver.tec_enabled:
+            self.driver.tec_enabled = True
+        self.driver.laser_enabled = on
+        self._raise_on_errors("emission refused" if on else "emission off refused")
+
+    def _get_interlock_ok(self) -> bool:
+        return not (self.driver.interlock_tripped or self.driver.keylock_tripped)
+
+    def _identification(self) -> str:
+        return str(self.driver.id)
+
+    def _raise_on_errors(self, what: str) -> None:
+        errors = self.driver.check_errors()
+        if errors:
+            details = "; ".join(f"{int(code)} {','.join(map(str, text))}" for code, *text in errors)
+            raise InstrumentFault(self.name, f"{what}: {details}")
+
+
+def _simulated(world, name, spec, faults):
+    from anplab.simulated.devices.thorlabs_cld1015 import ButterflyDiode, SimulatedCLD1015
+
+    return SimulatedCLD1015(world, name, ButterflyDiode.for_spec(spec.wavelength_nm, spec.settings), faults=faults)
+
+
+def _rated_power_w(spec) -> float:
+    from anplab.simulated.devices.thorlabs_cld1015 import ButterflyDiode
+
+    return ButterflyDiode.for_spec(spec.wavelength_nm, spec.settings).rated_power_w
+
+
+ENTRY = DriverEntry(
+    key="thorlabs_cld1015",
+    role="laser",
+    title="Thorlabs CLD1015 butterfly laser diode and TEC controller (USB-TMC, SCPI)",
+    make_driver=lambda adapter, spec: ThorlabsCLD1015(adapter),
+    make_role=CLD1015Laser,
+    make_simulated=_simulated,
+    check_address=visa_address_problem,
+    simulated_max_power_w=_rated_power_w,
+)

@@ -1,0 +1,92 @@
+"""Toptica iBeam smart in the Laser role, on pymeasure's IBeamSmart driver: watts in, microwatts on the wire."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from pymeasure.instruments.toptica.ibeamsmart import IBeamSmart
+
+from ..errors import InstrumentFault
+from ..laser import Laser, LaserLimits
+from ..registry import DriverEntry, visa_address_problem
+
+_LEVEL = re.compile(r"CH(\d+),\s*PWR:\s*([\d.]+)\s*(mW|uW)", re.IGNORECASE)
+_DEFAULT_MAX_OUTPUT_W = 0.1
+
+
+class IBeamSmartLaser(Laser):
+    """CW emission from the main driver channel (channel 2), its level in microwatts.
+
+    No interlock query is known in the serial protocol: an open interlock shows as a
+    refused ``laser on`` or as emission that stopped by itself, so the
+    interlock is reported open when emission was asked for and is off.
+    """
+
+    channel = 2
+
+    def __init__(self, name: str, spec, driver: IBeamSmart):
+        super().__init__(name, spec.wavelength_nm, LaserLimits(spec.limits.max_power_w))
+        self.driver = driver
+        self._emission_wanted = False
+
+    @property
+    def _channel(self):
+        return getattr(self.driver, f"ch_{self.channel}")
+
+    def _get_power_setpoint_w(self) -> float:
+        # the driver has no getter for channel levels; "show level power" lists them all
+        for number, value, unit in _LEVEL.findall(str(self.driver.ask("sh level pow"))):
+            if int(number) == self.channel:
+                return float(value) * (1e-3 if unit.lower() == "mw" else 1e-6)
+        raise InstrumentFault(self.name, f"no level reported for channel {self.channel}")
+
+    def _set_power_setpoint_w(self, watts: float) -> None:
+        with self._refusals():
+            self._channel.power = watts * 1e6
+
+    def _get_power_w(self) -> float:
+        return float(self.driver.power) * 1e-6
+
+    def _get_emission(self) -> bool:
+        return bool(self.driver.emission)
+
+    def _set_emission(self, on: bool) -> None:
+        self._emission_wanted = on
+        with self._refusals():
+            if on:
+                self.driver.enable_continous()  # external modulation off, emission on, channel 2 on
+            else:
+                self.driver.emission = False
+
+    def _get_interlock_ok(self) -> bool:
+        return not (self._emission_wanted and not self._get_emission())
+
+    def _identification(self) -> str:
+        return f"Toptica {str(self.driver.serial).removeprefix('SN: ')}, firmware {self.driver.version}"
+
+    @contextmanager
+    def _refusals(self):
+        """The driver raises ValueError when the laser answers a setting with an error line."""
+        try:
+            yield
+        except ValueError as error:
+            raise InstrumentFault(self.name, str(error)) from None
+
+
+def _simulated(world, name, spec, faults):
+    from anplab.simulated.devices.toptica_ibeam_smart import SimulatedIBeamSmart
+
+    return SimulatedIBeamSmart(world, name, faults=faults)
+
+
+ENTRY = DriverEntry(
+    key="toptica_ibeam_smart",
+    role="laser",
+    title="Toptica iBeam smart CW diode laser (RS-232 / USB serial)",
+    make_driver=lambda adapter, spec: IBeamSmart(adapter, baud_rate=int(spec.settings.get("baud_rate", 115200))),
+    make_role=IBeamSmartLaser,
+    make_simulated=_simulated,
+    check_address=visa_address_problem,
+    simulated_max_power_w=lambda spec: float(spec.settings.get("max_output_w", _DEFAULT_MAX_OUTPUT_W)),
+)

@@ -1,14 +1,14 @@
 """In-process transport: a pymeasure adapter that talks to a simulated device directly.
 
 The driver code is exactly the code a lab runs; only the bottom layer
-changes.  Messages pass without termination characters, as after a VISA
-layer has framed them; a missing reply raises the same ``VisaIOError``
-timeout a real VISA session would, so error handling is exercised too.
+changes.  Bytes pass as they would on the wire, framed as the device says
+(termination characters added and removed as a VISA session does them, or
+whatever framing the device declares); a missing reply raises the same
+``VisaIOError`` timeout a real VISA session would, so error handling is
+exercised too.
 """
 
 from __future__ import annotations
-
-from collections import deque
 
 from pymeasure.adapters import Adapter
 from pyvisa import constants
@@ -24,32 +24,53 @@ class SimulatedAdapter(Adapter):
         super().__init__(**kwargs)
         self.device = device
         self.connection = device  # pymeasure code sometimes looks for a connection
-        self._replies: deque[str] = deque()
+        self._incoming = b""  # bytes written, not yet a complete message
+        self._outgoing = b""  # framed replies, not yet read
 
     def _write(self, command: str, **kwargs) -> None:
-        reply = self.device.exchange(command)
-        if reply is not None:
-            # A reply of several lines reaches the driver one line per read, as a VISA session frames it.
-            self._replies.extend(reply.split(self.device.read_termination))
-
-    def _read(self, **kwargs) -> str:
-        if not self._replies:
-            raise VisaIOError(constants.StatusCode.error_timeout)
-        return self._replies.popleft()
+        # A VISA session sends the message followed by the write termination.
+        self._write_bytes((command + self.device.write_termination).encode(self.device.encoding))
 
     def _write_bytes(self, content: bytes, **kwargs) -> None:
-        self._write(content.decode(self.device.encoding))
+        messages, self._incoming = self.device.split_frames(self._incoming + content)
+        for message in messages:
+            reply = self.device.exchange(message) if message is not None else None
+            if reply is not None:
+                self._outgoing += self.device.frame(reply)
 
-    def _read_bytes(self, count: int, break_on_termchar: bool, **kwargs) -> bytes:
-        reply = self._read() + (self.device.read_termination if break_on_termchar else "")
-        data = reply.encode(self.device.encoding)
-        return data if count < 0 else data[:count]
+    def _read(self, **kwargs) -> str:
+        """Up to the read termination, without it, as a VISA read; everything waiting if there is none."""
+        if not self._outgoing:
+            raise VisaIOError(constants.StatusCode.error_timeout)
+        terminator = self.device.read_termination.encode(self.device.encoding)
+        if terminator and terminator in self._outgoing:
+            message, self._outgoing = self._outgoing.split(terminator, 1)
+        else:
+            message, self._outgoing = self._outgoing, b""
+        return message.decode(self.device.encoding)
+
+    def _read_bytes(self, count: int, break_on_termchar: bool = False, **kwargs) -> bytes:
+        if not self._outgoing:
+            raise VisaIOError(constants.StatusCode.error_timeout)
+        if count < 0:
+            data, self._outgoing = self._outgoing, b""
+            return data
+        if break_on_termchar:
+            terminator = self.device.read_termination.encode(self.device.encoding)
+            end = self._outgoing.find(terminator) if terminator else -1
+            if 0 <= end and end + len(terminator) < count:
+                count = end + len(terminator)
+        if count > len(self._outgoing):
+            self._outgoing = b""
+            raise VisaIOError(constants.StatusCode.error_timeout)  # fewer bytes than asked for
+        data, self._outgoing = self._outgoing[:count], self._outgoing[count:]
+        return data
 
     def flush_read_buffer(self) -> None:
-        self._replies.clear()
+        self._outgoing = b""
 
     def close(self) -> None:
-        self._replies.clear()
+        self._incoming = self._outgoing = b""
 
     def __repr__(self) -> str:
         return f"<SimulatedAdapter({self.device.model} {self.device.name!r})>"

@@ -1,7 +1,8 @@
 """Serving simulated instruments on loopback TCP, so any VISA client can talk to them.
 
 Each device gets its own 127.0.0.1 port and answers its real protocol byte
-for byte, termination characters included; the VISA resource string of each
+for byte, framed as the device says (termination characters, or a length
+prefix); the VISA resource string of each
 is ``TCPIP::127.0.0.1::PORT::SOCKET``.  Only loopback is ever bound.
 TCP_NODELAY is set on every accepted socket: with Nagle's algorithm a
 set-then-read exchange stalls ~40 ms on delayed ACKs.
@@ -80,7 +81,6 @@ class DeviceServer:
                              name=f"sim-{name}-connection").start()
 
     def _serve(self, device: SimulatedDevice, connection: socket.socket) -> None:
-        terminator = device.write_termination.encode(device.encoding)
         buffer = b""
         connection.settimeout(0.2)
         with connection:
@@ -93,13 +93,12 @@ class DeviceServer:
                     return
                 if not chunk:
                     return
-                buffer += chunk
-                while terminator in buffer:
-                    message, buffer = buffer.split(terminator, 1)
+                messages, buffer = device.split_frames(buffer + chunk)
+                for message in messages:
                     try:
-                        reply = device.exchange(message.decode(device.encoding, errors="replace"))
+                        reply = device.exchange(message) if message is not None else None
                     except DeviceDisconnected:
                         log.info("%s: injected disconnect", device.name)
                         return
                     if reply is not None:
-                        connection.sendall((reply + device.read_termination).encode(device.encoding))
+                        connection.sendall(device.frame(reply))

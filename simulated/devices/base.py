@@ -38,6 +38,24 @@ class SimulatedDevice:
     def handle(self, command: str) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # -- framing: how messages sit in the byte stream ------------------------------------
+    def frame(self, reply: str) -> bytes:
+        """A reply as the instrument puts it on the wire: here, followed by ``read_termination``.
+
+        Devices framed otherwise (e.g. by a length prefix) override this and
+        :meth:`split_frames`.
+        """
+        return (reply + self.read_termination).encode(self.encoding)
+
+    def split_frames(self, buffer: bytes) -> tuple[list[str | None], bytes]:
+        """The complete messages at the start of ``buffer``, framing removed, and the incomplete rest.
+
+        Here a message ends at ``write_termination``.  None stands for a
+        message too garbled to read (the device ignores it).
+        """
+        *messages, rest = buffer.split(self.write_termination.encode(self.encoding))
+        return [message.decode(self.encoding, errors="replace") for message in messages], rest
+
     def exchange(self, command: str) -> str | None:
         """Handle one command as the host sent it; faults apply to the reply."""
         with self.lock:

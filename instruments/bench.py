@@ -97,8 +97,11 @@ class Bench:
 
                 self._simulated_nidaqmx = SimulatedNidaqmx(self.world, self.config)
             return self._simulated_nidaqmx
-        import nidaqmx  # imported only when real NI hardware is used
-
+        try:
+            import nidaqmx  # imported only when real NI hardware is used
+        except ImportError as error:
+            raise ImportError(f"{spec.driver} at {spec.address!r} needs the NI-DAQmx driver and the nidaqmx "
+                              "package (pip install 'anplab[ni]')") from error
         return nidaqmx
 
     # -- access by role -------------------------------------------------------------------------
@@ -133,6 +136,26 @@ class Bench:
     @property
     def lasers(self) -> dict[str, object]:
         return self.by_role("laser")
+
+    # -- optics: power at the laser <-> peak intensity at the sample ----------------------------
+    def spot(self, laser: str):
+        """The focal spot of the named laser, from the bench optics."""
+        from anplab.simulated.physics.focal_spot import AirySpot, GaussianSpot
+
+        kind = AirySpot if self.config.optics.spot == "airy" else GaussianSpot
+        return kind(self.config.instruments[laser].wavelength_nm, self.config.optics.numerical_aperture)
+
+    def peak_intensity_kw_cm2(self, laser: str, beam_power_w: float) -> float:
+        """Peak intensity at the sample for a laser output power, through the calibrated transmission."""
+        transmission = self.config.instruments[laser].calibration.transmission
+        return float(self.spot(laser).peak_intensity_kw_cm2(beam_power_w * transmission * 1e3))
+
+    def beam_power_for_intensity(self, laser: str, intensity_kw_cm2: float) -> float:
+        """Laser output power (W) that gives ``intensity_kw_cm2`` peak at the sample."""
+        transmission = self.config.instruments[laser].calibration.transmission
+        if transmission <= 0:
+            raise ValueError(f"{laser}: transmission to the sample is zero in the bench calibration")
+        return float(self.spot(laser).power_mw(intensity_kw_cm2)) * 1e-3 / transmission
 
     # -- safety -----------------------------------------------------------------------------------
     def safe_state(self) -> list[str]:

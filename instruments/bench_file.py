@@ -235,6 +235,11 @@ class BenchConfig(_Strict):
         if self.simulation is not None:
             from anplab.simulated.physics.materials import get_material
 
+            controllers = list(self.by_role("temperature_controller"))
+            for name in controllers[1:]:
+                problems.append(((name, "role"), f"a simulated bench has one cryostat; {controllers[0]!r} "
+                                                 "already controls it"))
+
             material = get_material(self.simulation.sample.material)
             for name, spec in self.by_role("photon_counter").items():
                 if spec.band not in material.band_names:

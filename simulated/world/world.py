@@ -200,6 +200,11 @@ class World:
             del self._recordings[detector]
             return self.detectors[detector].counts(recording.photons, np.diff(recording.edges))
 
+    def cancel_binning(self, detector: str) -> None:
+        """Drop an unfinished time-binned count (its clock was stopped before the last bin closed)."""
+        with self.lock:
+            self._recordings.pop(detector, None)
+
     def raster(
         self, x_v: np.ndarray, y_v: np.ndarray, sample_rate_hz: float, detectors: list[str]
     ) -> dict[str, np.ndarray]:

@@ -1,0 +1,111 @@
+"""Oxford Instruments Mercury iTC in its SCPI-like command set, with replies checked.
+
+pymeasure's :class:`~pymeasure.instruments.oxfordinstruments.mercuryitc.MercuryiTC`
+has the temperature sensor and heater channels (reading, loop setpoint, PID,
+ramp, heater voltage limit and power).  It reads the reply to every SET but
+never looks at it, and parses READ replies by their last field, so an
+``INVALID`` answer becomes a silent string.  This module adds that check on
+every reply, the control loop's heater assignment and the system catalogue.
+
+Protocol facts relied on: commands and replies end in LF; keywords are
+case-sensitive and at most four characters.  ``READ:<noun>`` is answered
+``STAT:<noun>:<value>`` (units appended: ``K``, ``K/m``, ``W``, ``V``, ``A``);
+``SET:<noun>:<value>`` is answered ``STAT:SET:<noun>:<value>:VALID`` or
+``...:INVALID``.  A term the iTC cannot interpret is answered with
+``INVALID`` right after it; ``NOT_FOUND`` (no such UID), ``N/A`` (does not
+apply to that device) and ``DENIED`` (no permission) are the other refusals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pymeasure.instruments import Channel, Instrument
+from pymeasure.instruments.oxfordinstruments.mercuryitc import Heater, MercuryiTC, TemperatureSensor
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+_REFUSALS = ("INVALID", "NOT_FOUND", "N/A", "DENIED")
+
+
+class MercuryITCError(RuntimeError):
+    """The iTC answered INVALID, NOT_FOUND, N/A or DENIED."""
+
+
+def check_reply(reply: str) -> str:
+    """Return ``reply`` unless one of its fields is a refusal; raise MercuryITCError then."""
+    fields = reply.strip().split(":")
+    refused = [field for field in fields if field in _REFUSALS]
+    if refused:
+        raise MercuryITCError(f"Mercury iTC refused: {reply.strip()!r}")
+    return reply
+
+
+class _CheckedReplies:
+    """Mixed into the channels: every reply passes :func:`check_reply`."""
+
+    def read(self, **kwargs) -> str:
+        return check_reply(super().read(**kwargs))
+
+    def check_set_errors(self) -> list:
+        """Read the ``STAT:SET:...`` echo of a SET; raise MercuryITCError unless it is VALID."""
+        reply = self.read().strip()
+        if not reply.startswith("STAT:SET:") or not reply.endswith(":VALID"):
+            raise MercuryITCError(f"Mercury iTC did not confirm the setting: {reply!r}")
+        return []
+
+
+class MercuryTemperatureSensor(_CheckedReplies, TemperatureSensor):
+    """A temperature sensor and its control loop, replies checked."""
+
+    control_loop_heater = Channel.control(
+        "READ:DEV:{ch}:TEMP:LOOP:HTR", "SET:DEV:{ch}:TEMP:LOOP:HTR:%s",
+        """Control the UID of the heater the control loop drives (e.g. "MB0.H1"; "None" unset).""",
+        check_set_errors=True,
+        preprocess_reply=lambda v: v.split(":")[-1],
+        cast=str,
+    )
+
+
+class MercuryHeater(_CheckedReplies, Heater):
+    """A heater, replies checked."""
+
+
+class MercuryITC(MercuryiTC):
+    """Mercury iTC whose every reply is checked for refusals.
+
+    .. code-block:: python
+
+        itc = MercuryITC("TCPIP::192.168.0.20::7020::SOCKET")
+        itc.HTR_MB.voltage_limit = 12.6                # caps the heater power
+        itc.TS_MB.control_loop_ramp_rate = 5           # K/min
+        itc.TS_MB.control_loop_ramp_enabled = True
+        itc.TS_MB.control_loop_PID_enabled = True
+        itc.TS_MB.control_loop_temperature_setpoint = 77
+    """
+
+    TS_MB = Instrument.ChannelCreator(MercuryTemperatureSensor, "MB1.T1", prefix="TS", collection="TS")
+    HTR_MB = Instrument.ChannelCreator(MercuryHeater, "MB0.H1", prefix="HTR", collection="HTR")
+
+    def __init__(self, adapter, name="Oxford Instruments Mercury iTC", **kwargs):
+        # pymeasure fixes the LF terminations; the iTC answers within a second.
+        kwargs.setdefault("timeout", 2000)
+        super().__init__(adapter, name, **kwargs)
+
+    catalogue = Instrument.measurement(
+        "READ:SYS:CAT",
+        """Get the devices fitted, as a list of (UID, kind) pairs, e.g. [("MB1.T1", "TEMP"), ("MB0.H1", "HTR")].""",
+        preprocess_reply=lambda v: check_reply(v).strip().removeprefix("STAT:SYS:CAT:"),
+        separator=":",
+        cast=str,
+        get_process_list=lambda v: [(v[i + 1], v[i + 2]) for i in range(0, len(v) - 2, 3) if v[i] == "DEV"],
+    )
+
+    def add_temperature_sensor(self, id, prefix="TS", **kwargs):
+        """Add a temperature sensor with unique identifier ``id`` as ``.TS[id]``, replies checked."""
+        self.add_child(MercuryTemperatureSensor, id, collection="TS", prefix=prefix, **kwargs)
+
+    def add_heater(self, id, prefix="HTR", **kwargs):
+        """Add a heater with unique identifier ``id`` as ``.HTR[id]``, replies checked."""
+        self.add_child(MercuryHeater, id, collection="HTR", prefix=prefix, **kwargs)

@@ -1,0 +1,80 @@
+"""Lake Shore 335, 336 or 350 in the TemperatureController role.
+
+The model is whatever answers *IDN? when the bench opens.  Bench settings:
+``output`` (control output, default 1) and ``input`` (the sensor reported as
+the temperature; default the output's control input).  For a simulated
+bench, ``model`` (335, 336 or 350; default 336) picks the simulated model.
+"""
+
+from __future__ import annotations
+
+from anplab.drivers.lakeshore_335_336_350 import LakeShore350, LakeShoreTemperatureController, open_lakeshore
+
+from ..registry import DriverEntry, visa_address_problem
+from ..temperature_controller import TemperatureController, TemperatureLimits
+
+#: Role heater ranges on the 350's five ranges; reading back, ranges 1 and 2 count as "low".
+_RANGES_350 = {"off": 0, "low": 3, "medium": 4, "high": 5}
+_ROLE_RANGE_350 = {0: "off", 1: "low", 2: "low", 3: "low", 4: "medium", 5: "high"}
+
+
+class LakeShoreController(TemperatureController):
+    """Setpoint, ramp and heater range of one control output; temperature of one input."""
+
+    def __init__(self, name: str, spec, driver: LakeShoreTemperatureController):
+        limits = spec.limits
+        super().__init__(name, TemperatureLimits(limits.min_k, limits.max_k, limits.max_ramp_k_per_min))
+        self.driver = driver
+        self.output = getattr(driver, f"output_{int(spec.settings.get('output', 1))}")
+        letter = spec.settings.get("input") or self.output.mode[1] or "A"
+        self.input = getattr(driver, f"input_{letter}")
+
+    def _get_temperature_k(self) -> float:
+        return float(self.input.kelvin)
+
+    def _get_setpoint_k(self) -> float:
+        return float(self.output.setpoint)
+
+    def _set_setpoint_k(self, kelvin: float) -> None:
+        self.output.setpoint = kelvin
+
+    def _get_ramp_rate_k_per_min(self) -> float:
+        enabled, rate = self.output.ramp
+        return rate if enabled else 0.0
+
+    def _set_ramp_rate_k_per_min(self, rate: float) -> None:
+        if rate > 0:
+            self.output.ramp = (True, rate)
+        else:
+            _, previous = self.output.ramp
+            self.output.ramp = (False, previous)
+
+    def _get_heater_range(self) -> str:
+        value = self.output.range
+        return _ROLE_RANGE_350[value] if isinstance(self.driver, LakeShore350) else value
+
+    def _set_heater_range(self, value: str) -> None:
+        self.output.range = _RANGES_350[value] if isinstance(self.driver, LakeShore350) else value
+
+    def _get_heater_output_percent(self) -> float:
+        return float(self.output.output)
+
+    def _identification(self) -> str:
+        return f"Lake Shore {self.driver.model}: {self.driver.id}"
+
+
+def _simulated(world, name, spec, faults):
+    from anplab.simulated.devices.lakeshore_335_336_350 import SimulatedLakeShore
+
+    return SimulatedLakeShore(world, name, model=str(spec.settings.get("model", "336")), faults=faults)
+
+
+ENTRY = DriverEntry(
+    key="lakeshore_335_336_350",
+    role="temperature_controller",
+    title="Lake Shore Model 335, 336 or 350 cryogenic temperature controller (USB / Ethernet / GPIB)",
+    make_driver=lambda adapter, spec: open_lakeshore(adapter),
+    make_role=LakeShoreController,
+    make_simulated=_simulated,
+    check_address=visa_address_problem,
+)

@@ -48,6 +48,7 @@ def build_world(config, clock: SimulationClock) -> World:
         sample_lag_s=cryo.sample_lag_s,
         stage_k=cryo.start_temperature_k,
         sample_k=cryo.start_temperature_k,
+        hold_at_start=cryo.hold_at_start,
     )
 
     material = get_material(sim.sample.material)

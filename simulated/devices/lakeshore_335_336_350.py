@@ -77,6 +77,9 @@ class SimulatedLakeShore(SimulatedDevice):
                             control_input=1 if number != 2 else 2)
             for number in _OUTPUTS[model]
         }
+        if world.cryostat.hold_at_start:
+            # Left running: output 1 holds the present temperature on its second-highest range.
+            self.outputs[1].heater_range = len(RANGE_POWER_W[model]) - 2
         self._clock = ClockedLoop()
         world.cryostat.controller = self._control
 

@@ -55,6 +55,10 @@ class SimulatedMercuryITC(SimulatedDevice):
         start = round(world.cryostat.stage_k, 1)
         self.loop = _Loop(SetpointRamp(start, start))
         self.voltage_limit = 0.0  # heater power capped at zero until told otherwise
+        if world.cryostat.hold_at_start:
+            # Left running: holding the present temperature with the heater at its medium cap.
+            self.voltage_limit = 12.65
+            self.loop.enabled = True
         self.resistance = 25.0
         self._clock = ClockedLoop()
         world.cryostat.controller = self._control

@@ -55,7 +55,9 @@ class Detection:
         arrivals = rng.poisson(self.incident_rate(emission_photons_s) * gate_s)
         if self.dead_time_s == 0:
             return arrivals
-        return np.floor(arrivals / (1.0 + arrivals * self.dead_time_s / gate_s)).astype(np.int64)
+        # Each arrival is lost with the dead-time probability at the gate's own rate.
+        kept = 1.0 / (1.0 + arrivals * self.dead_time_s / gate_s)
+        return rng.binomial(arrivals, kept).astype(np.int64)
 
     def saturation_fraction(self, emission_photons_s) -> np.ndarray:
         """How far into dead-time saturation the detector is: measured / incident rate lost, 0..1."""

@@ -30,6 +30,9 @@ class Cryostat:
     sample_k: float = 295.0
     heater_fraction: float = 0.0
     heater_max_w: float = 0.0
+    #: The controller starts holding the start temperature (as a bench left running overnight),
+    #: rather than with its heater off and the stage cooling to base.
+    hold_at_start: bool = True
     controller: Callable[[float, "Cryostat"], None] | None = field(default=None, repr=False)
     _time: float = 0.0
     _next_control: float = 0.0

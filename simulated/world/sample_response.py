@@ -32,7 +32,7 @@ _RELEVANT_INTENSITY = 1e-9  # kW/cm^2; below this a particle counts as unpumped
 #: In a raster, intensities below this fraction of the peak are treated as dark: emission
 #: goes at least as I^2 there, and the avalanche reservoir is not reached.
 _RASTER_FLOOR = 1e-3
-_EXCITED_FLOOR = 1e-14  # excited-state fraction below which a dark particle counts as relaxed
+_EXCITED_FLOOR = 1e-10  # excited-state fraction below which a dark particle counts as relaxed
 _SHORT_STEP_S = 0.01  # shorter steps use the batched Rosenbrock stepper, longer ones solve_ivp
 
 
@@ -90,8 +90,10 @@ class SampleResponse:
         return RateSystem(self.material, cond)
 
     def _active(self, intensity: np.ndarray) -> np.ndarray:
+        """Particles worth integrating: pumped above the raster floor, or still excited."""
+        floor = max(_RELEVANT_INTENSITY, _RASTER_FLOOR * float(intensity.max(initial=0.0)))
         excited = 1.0 - self._state[self.material.ground_indices].min(axis=0)
-        return np.flatnonzero((intensity > _RELEVANT_INTENSITY) | (excited > _EXCITED_FLOOR))
+        return np.flatnonzero((intensity > floor) | (excited > _EXCITED_FLOOR))
 
     def emission_rate(self, lights: list[Illumination]) -> np.ndarray:
         """Photons/s per band the sample emits right now; no time passes."""

@@ -32,6 +32,7 @@ class _Recording:
     detector: str
     edges: np.ndarray  # absolute bench times
     photons: np.ndarray
+    counts: list = field(default_factory=list)  # counts of the first bins, once handed out
 
 
 @dataclass
@@ -84,10 +85,8 @@ class World:
         for laser in self.lasers.values():
             laser.advance(t0)
         lights = self.lights()
-        recording_edges = sorted(
-            {e for r in self._recordings.values() for e in r.edges if t0 < e < t} | {t0, t}
-        )
-        edges = np.array(recording_edges) - t0
+        inside = [r.edges[(r.edges > t0) & (r.edges < t)] for r in self._recordings.values()]
+        edges = np.unique(np.concatenate([[t0, t], *inside])) - t0
         photons = self.sample.advance(t - t0, lights, edges if len(edges) > 2 else None)
         self.photon_totals += photons.sum(axis=1)
         mids = 0.5 * (edges[:-1] + edges[1:]) + t0
@@ -198,7 +197,24 @@ class World:
                 self.clock.sleep(remaining)
             self.sync()
             del self._recordings[detector]
-            return self.detectors[detector].counts(recording.photons, np.diff(recording.edges))
+            return self._settle(recording, len(recording.photons))
+
+    def binned_so_far(self, detector: str) -> np.ndarray:
+        """Counts in the bins of a running binning that have closed by now; the binning goes on."""
+        with self.lock:
+            self.sync()
+            recording = self._recordings[detector]
+            closed = int(np.searchsorted(recording.edges, self._time, side="right")) - 1
+            return self._settle(recording, min(max(closed, 0), len(recording.photons)))
+
+    def _settle(self, recording: _Recording, closed: int) -> np.ndarray:
+        """Draw the counts of the first ``closed`` bins once; later calls return the same numbers."""
+        done = len(recording.counts)
+        if closed > done:
+            head = self.detectors[recording.detector]
+            fresh = head.counts(recording.photons[done:closed], np.diff(recording.edges[done:closed + 1]))
+            recording.counts.extend(int(c) for c in fresh)
+        return np.array(recording.counts[:closed], dtype=np.int64)
 
     def cancel_binning(self, detector: str) -> None:
         """Drop an unfinished time-binned count (its clock was stopped before the last bin closed)."""

@@ -27,6 +27,15 @@ def test_counts_are_poisson_around_the_expected_rate():
     assert counts.var() == pytest.approx(mean, rel=0.05)
 
 
+def test_dead_time_loses_nothing_at_low_rates_and_follows_the_saturation_law():
+    spad = Detection(collection_efficiency=1.0, dark_count_rate_s=100.0, dead_time_s=22e-9)
+    rng = np.random.default_rng(5)
+    low = spad.counts(np.zeros(40000), 0.1, rng)
+    assert low.mean() == pytest.approx(10.0, rel=0.01)  # no systematic loss of whole counts
+    high = spad.counts(np.full(2000, 2e7), 1e-3, rng)
+    assert high.mean() == pytest.approx(spad.count_rate(2e7) * 1e-3, rel=0.01)
+
+
 def test_bad_detection_parameters_are_refused():
     with pytest.raises(ModelInputError, match="collection_efficiency"):
         Detection(collection_efficiency=1.5)

@@ -28,6 +28,7 @@ simulation:
     extent_um: [2.0, 2.0]
   cryostat:
     base_temperature_k: 4.0
+    hold_at_start: false  # the iTC as it powers up: heater capped at 0 V, loop off
     start_temperature_k: 295.0
 instruments:
   pump_1064:

@@ -50,9 +50,10 @@ def test_counts_follow_the_avalanche_s_curve_through_laser_power():
         measured.append(world.count("spad", 1.0))
         emitted = float(steady_state(TM, world.intensity_at_sample_kw_cm2("pump"), 295.0).emission())
         expected.append(emitted * 0.05 * 0.65 + 100.0)
-    assert measured == pytest.approx(expected, rel=0.15)
+    for got, want in zip(measured, expected):
+        assert abs(got - want) < 4 * np.sqrt(want) + 0.1 * want  # shot noise plus 10 %
     signal = np.array(measured) - 100.0  # dark counts off
-    assert signal[2] > 20 * max(signal[1], 1.0)  # steep across the threshold
+    assert signal[3] > 100 * max(signal[1], 4 * np.sqrt(100.0))  # steep across the threshold
 
 
 def test_beam_off_the_particle_sees_only_dark_counts():
@@ -112,17 +113,19 @@ def test_raster_puts_bright_spots_on_the_particles():
 
 
 def test_short_dwell_leaves_no_time_for_the_avalanche():
-    # Critical slowing down in an image: at 1 ms per pixel the particle never builds up.
-    slow, fast = make_world(), make_world()
-    axis = np.linspace(-0.6, 0.6, 13) / 10.0
+    # Critical slowing down in an image: at 1 ms per pixel the beam leaves before the particle builds up.
+    axis = np.linspace(-3.0, 3.0, 25) / 10.0  # 0.25 um pixels, the particle lit for a pixel or two per line
     xv, yv = np.meshgrid(axis, axis)
-    totals = []
-    for world, rate in ((slow, 50.0), (fast, 1000.0)):
+    peaks = []
+    for rate in (5.0, 1000.0):
+        world = make_world(collection=0.3)
         world.set_laser_power("pump", laser_watts_for(world, 15.0))
         world.set_emission("pump", True)
         counts = world.raster(xv.ravel(), yv.ravel(), rate, ["spad"])["spad"]
-        totals.append(counts.sum() * rate)  # counts per second of dwell
-    assert totals[0] > 10 * totals[1]
+        peaks.append(counts.max() * rate)  # peak count rate
+    steady = float(steady_state(TM, 15.0).emission()) * 0.3 * 0.65
+    assert peaks[0] > 0.5 * steady
+    assert peaks[1] < peaks[0] / 5
 
 
 def test_scheduled_interlock_trip_stops_emission_at_its_time():

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from anplab import __version__
-from anplab.commands import model, serve_sim
+from anplab.commands import model, run, serve_sim
 from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"anplab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     model.register(commands)
+    run.register(commands)
     serve_sim.register(commands)
     return parser
 

@@ -1,4 +1,4 @@
-"""``anplab model``: the physics engine from the command line, writing CSV.
+"""anplab model: the physics engine from the command line, writing CSV.
 
 This is also how a researcher compares measurements with theory: every
 subcommand takes the material, temperature and band, and writes a table

@@ -1,4 +1,4 @@
-"""``anplab serve-sim``: every simulated instrument of a bench on its own loopback TCP port.
+"""anplab serve-sim: every simulated instrument of a bench on its own loopback TCP port.
 
 Any VISA client (pyvisa, NI-VISA, LabVIEW) can then talk to the simulated
 bench exactly as to Ethernet instruments.  The world runs in real time.

@@ -25,6 +25,10 @@ DEFAULT_BENCH = "default_bench.yaml"
 _ROLES = ("laser", "power_meter", "scanner", "photon_counter", "temperature_controller")
 
 
+class RoleError(LookupError):
+    """The bench has no instrument (or no single instrument) for a role an experiment asked for."""
+
+
 def default_bench_text() -> str:
     return resources.files("anplab.instruments").joinpath(DEFAULT_BENCH).read_text(encoding="utf-8")
 
@@ -109,13 +113,15 @@ class Bench:
         return {name: inst for name, inst in self.instruments.items() if inst.role == role}
 
     def _one(self, role: str, name: str | None):
+        """The ``role`` instrument called ``name``; unnamed: the only one, or the bench file's default."""
         found = self.by_role(role)
+        name = name or self.config.defaults.get(role)
         if name is not None:
             if name not in found:
-                raise KeyError(f"no {role} named {name!r} on this bench; {role}s: {', '.join(found) or 'none'}")
+                raise RoleError(f"no {role} named {name!r} on this bench; {role}s: {', '.join(found) or 'none'}")
             return found[name]
         if len(found) != 1:
-            raise KeyError(f"this bench has {len(found)} {role}s ({', '.join(found) or 'none'}); name one")
+            raise RoleError(f"this bench has {len(found)} {role}s ({', '.join(found) or 'none'}); name one")
         return next(iter(found.values()))
 
     def laser(self, name: str | None = None):

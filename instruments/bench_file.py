@@ -185,6 +185,8 @@ class SampleSpec(_Strict):
 class CryostatSpec(_Strict):
     base_temperature_k: PositiveFloat = 4.0
     start_temperature_k: PositiveFloat = 295.0
+    #: The simulated controller starts holding the start temperature (else its heater starts off).
+    hold_at_start: bool = True
     heat_capacity_j_per_k: PositiveFloat = 0.6
     conductance_w_per_k: PositiveFloat = 0.012
     sample_lag_s: PositiveFloat = 4.0
@@ -221,6 +223,8 @@ class BenchConfig(_Strict):
     optics: OpticsSpec = OpticsSpec()
     simulation: SimulationSpec | None = None
     instruments: dict[str, InstrumentSpec]
+    #: Which instrument an experiment uses for a role when it does not name one (role -> instrument).
+    defaults: dict[str, str] = {}
 
     @field_validator("instruments")
     @classmethod
@@ -232,6 +236,13 @@ class BenchConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self):
         problems = []
+        for role, name in self.defaults.items():
+            if role not in _ROLE_TAGS:
+                problems.append((("defaults", role), f"role must be one of {', '.join(_ROLE_TAGS)}"))
+            elif name not in self.instruments:
+                problems.append((("defaults", role), f"no instrument named {name!r}"))
+            elif self.instruments[name].role != role:
+                problems.append((("defaults", role), f"{name} is a {self.instruments[name].role}, not a {role}"))
         if self.simulation is not None:
             from anplab.simulated.physics.materials import get_material
 
@@ -301,7 +312,7 @@ def _as_bench_error(error: ValidationError, lines: dict, source: str) -> BenchFi
         ctx_error = item.get("ctx", {}).get("error")
         if isinstance(ctx_error, _PathError):
             for sub_path, message in ctx_error.problems:
-                full = ("instruments",) + sub_path
+                full = sub_path if sub_path[0] == "defaults" else ("instruments",) + sub_path
                 messages.append((_line(lines, full), ".".join(map(str, full)), message))
             continue
         message = item["msg"].removeprefix("Value error, ")

@@ -33,9 +33,24 @@ def _crossing(times: np.ndarray, values: np.ndarray, level: float) -> float:
     return float(t0 + (level - v0) * (t1 - t0) / (v1 - v0)) if v1 > v0 else float(t1)
 
 
-def _rise(times, counts, step_at_s, plateau_fraction):
+def _rebin(times: np.ndarray, counts: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Merge ``factor`` adjacent bins (times at the merged bins' centres)."""
+    if factor <= 1:
+        return times, counts
+    usable = len(counts) // factor * factor
+    return times[:usable].reshape(-1, factor).mean(axis=1), counts[:usable].reshape(-1, factor).sum(axis=1)
+
+
+def _rise(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50):
     before = counts[times < step_at_s]
     after_t, after = times[times >= step_at_s], counts[times >= step_at_s]
+    # Faint traces: merge bins until each holds a useful signal, keeping enough bins across the rise.
+    if before.size and after.size >= 2 * min_bins:
+        signal = after[-max(3, int(len(after) * plateau_fraction)):].mean() - before.mean()
+        factor = int(np.clip(np.ceil(target_per_bin / max(signal, 1e-9)), 1, len(after) // min_bins))
+        after_t, after = _rebin(after_t, after, factor)
+        before = before * 1.0
+        before = np.full(max(1, before.size // factor), before.mean() * factor)
     if after.size < 5:
         raise ValueError("the trace needs points after the pump step")
     baseline = float(before.mean()) if before.size else 0.0
@@ -65,9 +80,10 @@ def rise_times(
 
     Baseline: mean before the step; plateau: mean of the last
     ``plateau_fraction`` of the trace (the trace must be long enough to
-    settle).  Crossing times are read from the best monotone (isotonic) fit
-    to the bins, which copes with shot noise without smoothing away the
-    sharp avalanche onset.
+    settle).  Faint traces are re-binned so that every bin after the step
+    holds ~25 counts of signal (keeping at least 50 bins).  Crossing times
+    are read from the best monotone (isotonic) fit to the bins, which copes
+    with shot noise without smoothing away the sharp avalanche onset.
     """
     times = trace[time].to_numpy(dtype=float)
     counts = trace[signal].to_numpy(dtype=float)

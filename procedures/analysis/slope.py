@@ -13,21 +13,29 @@ def local_slope(
     *,
     background: float = 0.0,
     window: int = 3,
+    min_snr: float = 3.0,
 ) -> pd.DataFrame:
     """Slope of log(signal - background) against log(intensity) by local linear regression.
 
     Each point's slope is the least-squares slope over the ``window`` points
     centred on it (sorted by intensity), which averages shot noise the way a
-    finite-difference slope cannot.  Returns the data sorted by intensity with
-    ``slope`` and ``slope_error`` columns (NaN where fewer than three usable
-    points are in the window or the signal is not above background).
+    finite-difference slope cannot.  With ``counts`` and ``gate_s`` columns,
+    points whose signal above background is below ``min_snr`` Poisson
+    standard deviations are left out: the log of a noise residue has no
+    slope.  Returns the data sorted by intensity with ``slope`` and
+    ``slope_error`` columns (NaN where fewer than two usable points are in
+    the window).
     """
     if window < 2:
         raise ValueError("window must be at least 2 points")
     table = data.sort_values(intensity).reset_index(drop=True).copy()
     x = np.log(table[intensity].to_numpy(dtype=float))
     net = table[signal].to_numpy(dtype=float) - background
-    y = np.log(np.where(net > 0, net, np.nan))
+    usable = net > 0
+    if "counts" in table and "gate_s" in table:
+        noise = np.sqrt(np.maximum(table["counts"].to_numpy(dtype=float), 1.0)) / table["gate_s"].to_numpy(dtype=float)
+        usable &= net > min_snr * noise
+    y = np.log(np.where(usable, net, np.nan))
     half = window // 2
     slopes = np.full(len(table), np.nan)
     errors = np.full(len(table), np.nan)

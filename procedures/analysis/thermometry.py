@@ -18,7 +18,9 @@ def calibration(
     """Mean signal per temperature, a smoothing spline through ln(signal), and S_r = |dI/dT| / I in %/K.
 
     Returns one row per temperature: ``temperature_k``, the mean signal, its
-    standard error, the spline value, and ``relative_sensitivity_percent_per_k``.
+    standard error, the fitted value (a smoothing spline with five or more
+    temperatures, a quadratic below that), and
+    ``relative_sensitivity_percent_per_k``.
     """
     grouped = data.groupby(temperature)[signal]
     table = pd.DataFrame({
@@ -33,9 +35,14 @@ def calibration(
         raise ValueError("the signal must be above background at every temperature")
     t = table[temperature].to_numpy()
     log_signal = np.log(table[signal].to_numpy())
-    spline = make_smoothing_spline(t, log_signal, lam=smoothing)
-    table["fit"] = np.exp(spline(t))
-    table["relative_sensitivity_percent_per_k"] = 100.0 * np.abs(spline.derivative()(t))
+    if len(t) >= 5:
+        curve = make_smoothing_spline(t, log_signal, lam=smoothing)
+        slope = curve.derivative()
+    else:  # too few temperatures for a spline: a quadratic (or line) in ln I
+        curve = np.poly1d(np.polyfit(t, log_signal, min(2, len(t) - 1)))
+        slope = curve.deriv()
+    table["fit"] = np.exp(curve(t))
+    table["relative_sensitivity_percent_per_k"] = 100.0 * np.abs(slope(t))
     return table
 
 

@@ -140,10 +140,9 @@ class SampleResponse:
         samples = len(x_um)
         photons = np.zeros((len(self.bands), samples))
         if isinstance(self.sample, Film):
-            for k in range(samples):
-                moved = [Illumination(l.wavelength_nm, l.peak_intensity_kw_cm2, l.spot, x_um[k], y_um[k]) for l in lights]
-                photons[:, k] = self.advance(dwell_s, moved)[:, 0]
-            return photons
+            # Quasi-static read-out: the raster's exposure applied as one dose, then the map sampled.
+            self._switch_raster(None, lights, x_um, y_um, dwell_s)
+            return self._film_rates(lights, x_um, y_um) * dwell_s
         field_ = self.sample
         pumps = self._pumps(lights)
         intensity = np.zeros((samples, len(field_)))
@@ -213,23 +212,42 @@ class SampleResponse:
                                                                k_bright.sum() * dwell_s)
 
     # -- film -------------------------------------------------------------------------
-    def _film_photons(self, duration_s: float, lights: list[Illumination], edges_s) -> np.ndarray:
+    def _film_map(self, light: Illumination, band: str) -> np.ndarray:
+        """The film's read-out map under ``light``, recomputed only when something it depends on has moved.
+
+        A read-out brightens the film a little wherever it passes; the map is
+        kept while no cell's darkness has changed by more than 1e-3 (far below
+        what changes its emission visibly), since recomputing it costs FFTs
+        over the whole film.
+        """
         film = self.sample
-        intervals = 1 if edges_s is None else len(edges_s) - 1
-        widths = np.array([duration_s]) if edges_s is None else np.diff(edges_s)
-        photons = np.zeros((len(self.bands), intervals))
+        film.flush()
+        cached = self._film_cache.get(band)
+        key = (round(light.peak_intensity_kw_cm2, 9), round(self.temperature_k, 3), light.spot)
+        if (cached is None or cached["key"] != key
+                or np.abs(film.darkness - cached["darkness"]).max(initial=0.0) > 1e-3):
+            emission_map = film_emission_map(film, light.peak_intensity_kw_cm2, light.spot,
+                                             temperature_k=self.temperature_k, band=band)
+            cached = {"key": key, "darkness": film.darkness.copy(), "map": emission_map}
+            self._film_cache[band] = cached
+        return cached["map"]
+
+    def _film_rates(self, lights: list[Illumination], x_um, y_um) -> np.ndarray:
+        """Photons/s per band with the beam at each (x, y), from the film's read-out maps."""
+        film = self.sample
+        x, y = np.atleast_1d(np.asarray(x_um, float)), np.atleast_1d(np.asarray(y_um, float))
+        rates = np.zeros((len(self.bands), x.size))
+        col = np.clip(np.rint((x + film.width_um / 2) / film.cell_um - 0.5), 0, film.nx - 1).astype(int)
+        row = np.clip(np.rint((y + film.height_um / 2) / film.cell_um - 0.5), 0, film.ny - 1).astype(int)
         for light in self._pumps(lights):
-            film.flush()
-            key = (round(light.peak_intensity_kw_cm2, 9), round(self.temperature_k, 3), film.darkness.tobytes().__hash__())
             for b, band in enumerate(self.bands):
-                cache_key = key + (band,)
-                emission_map = self._film_cache.get(cache_key)
-                if emission_map is None:
-                    self._film_cache.clear()
-                    emission_map = film_emission_map(film, light.peak_intensity_kw_cm2, light.spot,
-                                                     temperature_k=self.temperature_k, band=band)
-                    self._film_cache[cache_key] = emission_map
-                col = int(np.clip((light.x_um + film.width_um / 2) / film.cell_um, 0, film.nx - 1))
-                row = int(np.clip((light.y_um + film.height_um / 2) / film.cell_um, 0, film.ny - 1))
-                photons[b] += emission_map[row, col] * widths
-        return photons
+                rates[b] += self._film_map(light, band)[row, col]
+        return rates
+
+    def _film_photons(self, duration_s: float, lights: list[Illumination], edges_s) -> np.ndarray:
+        widths = np.array([duration_s]) if edges_s is None else np.diff(edges_s)
+        pumps = self._pumps(lights)
+        if not pumps:
+            return np.zeros((len(self.bands), widths.size))
+        rates = self._film_rates(pumps, pumps[0].x_um, pumps[0].y_um)
+        return rates * widths[None, :]

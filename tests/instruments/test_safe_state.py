@@ -37,7 +37,7 @@ def test_safe_state_reaches_every_instrument_even_if_one_fails(monkeypatch):
     )
     bench = Bench.open(parse_bench(text))
     for laser in bench.lasers.values():
-        laser.set_power(0.2)
+        laser.set_power(0.5 * laser.limits.max_power_w)
         laser.emission_on()
     broken = bench.laser("second_pump")
     monkeypatch.setattr(broken, "safe_state", lambda: (_ for _ in ()).throw(ConnectionError("cable pulled")))

@@ -1,0 +1,111 @@
+"""The base of every anplab experiment: a pymeasure Procedure that runs on a bench.
+
+The same procedure runs from the GUI, ``anplab run``, an overnight sequence
+and pytest: whoever runs it may hand it an open bench; otherwise it opens the
+bench named by its ``bench_file`` parameter (empty: the built-in simulated
+bench) at startup.  ``shutdown`` always puts the bench in its safe state.
+Procedures talk only to roles, never to vendor commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+import pandas as pd
+from pymeasure.experiment import Parameter, Procedure
+
+from anplab.instruments.bench import Bench
+
+log = logging.getLogger(__name__)
+
+#: Built-in benches by name (files in anplab.instruments).
+BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
+
+
+def open_bench(name_or_path: str | None):
+    """Open a built-in bench by name, or a bench file by path."""
+    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
+        from anplab.instruments.bench_file import parse_bench
+
+        filename = BUILT_IN_BENCHES[name_or_path or "simulated"]
+        text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
+        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"))
+        bench.source = f"built-in:{name_or_path or 'simulated'}"
+        return bench
+    return Bench.open(name_or_path)
+
+
+class BenchProcedure(Procedure):
+    """A pymeasure procedure bound to a bench, with a safe state on every way out."""
+
+    #: The built-in bench this experiment runs on when none is given.
+    DEFAULT_BENCH = "simulated"
+    #: Short name used on the command line and in run folders.
+    NAME = "procedure"
+
+    bench_file = Parameter("Bench (file or built-in name)", default="")
+
+    def __init__(self, bench: Bench | None = None, **kwargs):
+        self.bench = bench
+        self._owns_bench = False
+        self.sink = None  # the run folder, when a runner attaches one
+        self.safe_state_problems: list[str] = []
+        super().__init__(**kwargs)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def startup(self) -> None:
+        if self.bench is None:
+            self.bench = open_bench(self.bench_file or self.DEFAULT_BENCH)
+            self._owns_bench = True
+        self.check_against_bench()
+
+    def shutdown(self) -> None:
+        if self.bench is None:
+            return
+        self.safe_state_problems = self.bench.safe_state()
+        for problem in self.safe_state_problems:
+            log.error("safe state: %s", problem)
+        if self._owns_bench:
+            self.bench.close()
+
+    def check_against_bench(self) -> None:
+        """Refuse parameters the bench cannot honour, before any instrument moves (override)."""
+
+    # -- helpers for execute() ------------------------------------------------------------
+    def instrument(self, role: str, name: str):
+        """The bench instrument of ``role`` called ``name`` (empty: the only one of that role)."""
+        return self.bench._one(role, name or None)
+
+    @property
+    def clock(self):
+        return self.bench.clock
+
+    def wait(self, seconds: float, *, poll_s: float = 0.25) -> None:
+        """Let bench time pass; in real time, wake up regularly to honour a stop request."""
+        if not getattr(self.clock, "realtime", False):
+            self.clock.sleep(seconds)
+            return
+        remaining = seconds
+        while remaining > 0 and not self.should_stop():
+            step = min(poll_s, remaining)
+            self.clock.sleep(step)
+            remaining -= step
+
+    def progress(self, fraction: float) -> None:
+        self.emit("progress", max(0.0, min(100.0, 100.0 * fraction)))
+
+    def store_image(self, name: str, image, **attributes) -> None:
+        """Save an image (and its axes/metadata) with the run; live viewers get it too."""
+        if self.sink is not None:
+            self.sink.store_image(name, image, **attributes)
+        self.emit("image", {"name": name, "image": image, **attributes})
+
+    # -- after the run ----------------------------------------------------------------------
+    def analyse(self, data: pd.DataFrame, images: dict) -> dict:
+        """The numbers the researcher is after, from the recorded data (override)."""
+        return {}
+
+    def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        """Matplotlib figures worth looking at, by file stem (override)."""
+        return {}

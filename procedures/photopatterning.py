@@ -1,0 +1,166 @@
+"""Photopatterning: write a pattern into an ANP film, read it back, score it, erase it.
+
+Writing parks the beam on each pattern pixel and exposes it to the write
+laser for a dwell proportional to the pattern value (the laser's power is
+set to zero while the galvo moves).  The dose every location received is
+recorded (data table and dose map).  Read-out is a low-power imaging scan
+with the pump; erasing is a high-intensity pump raster; a second read-out
+shows what is left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
+
+from anplab.instruments.errors import LimitError
+
+from .analysis.pattern import score_pattern
+from .base import BenchProcedure
+from .patterns import load_pattern
+from .scanning import scan_image
+
+
+class Photopatterning(BenchProcedure):
+    """Write a pattern into an ANP film, read it back, score fidelity and contrast, erase it."""
+
+    NAME = "photopatterning"
+    DEFAULT_BENCH = "simulated-film"
+
+    pattern = Parameter("Pattern (cross, checkerboard, ring, square, or an image/.npy file)", default="cross")
+    pattern_pixels = IntegerParameter("Pattern pixels per side", default=16, minimum=2, maximum=512)
+    pixel = FloatParameter("Pattern pixel", units="µm", default=0.5, minimum=0.01, maximum=100.0)
+    write_laser = Parameter("Write laser", default="write_852")
+    write_intensity = FloatParameter("Write intensity", units="kW/cm²", default=20.0, minimum=1e-3, maximum=1e6)
+    write_dwell = FloatParameter("Write dwell at full dose", units="s", default=0.003, minimum=1e-5, maximum=60.0)
+    read_laser = Parameter("Read-out (pump) laser", default="pump_1064")
+    read_intensity = FloatParameter("Read-out intensity", units="kW/cm²", default=10.0, minimum=1e-3, maximum=1e6)
+    read_pixels = IntegerParameter("Read-out pixels per side", default=48, minimum=4, maximum=1024)
+    read_dwell = FloatParameter("Read-out dwell", units="s", default=0.05, minimum=1e-5, maximum=60.0)
+    erase_intensity = FloatParameter("Erase intensity", units="kW/cm²", default=500.0, minimum=1e-3, maximum=1e6)
+    erase_dwell = FloatParameter("Erase dwell", units="s", default=0.2, minimum=1e-5, maximum=60.0)
+    counter = Parameter("Photon counter", default="")
+    scanner = Parameter("Scanner", default="")
+
+    DATA_COLUMNS = ["row", "col", "x_um", "y_um", "target", "dwell_s", "beam_power_w", "dose_j", "time_s"]
+
+    def check_against_bench(self) -> None:
+        self.target_pattern = load_pattern(self.pattern, self.pattern_pixels)
+        self.writer = self.instrument("laser", self.write_laser)
+        self.reader = self.instrument("laser", self.read_laser)
+        self.detector = self.instrument("photon_counter", self.counter)
+        self.galvo = self.instrument("scanner", self.scanner)
+        half = self.extent_um() / 2 + self.pixel
+        if half > self.galvo.range_um:
+            raise LimitError(self.galvo.name, "pattern half-width", half, 0.0, self.galvo.range_um, "um")
+        for laser, intensity in ((self.writer, self.write_intensity), (self.reader, self.read_intensity),
+                                 (self.reader, self.erase_intensity)):
+            watts = self.bench.beam_power_for_intensity(laser.name, intensity)
+            if watts > laser.limits.max_power_w:
+                raise LimitError(laser.name, f"power for {intensity:g} kW/cm²", watts, 0.0, laser.limits.max_power_w, "W")
+
+    def extent_um(self) -> float:
+        return self.pattern_pixels * self.pixel
+
+    def pixel_centres(self) -> np.ndarray:
+        return (np.arange(self.pattern_pixels) + 0.5) * self.pixel - self.extent_um() / 2
+
+    def execute(self) -> None:
+        for laser in (self.writer, self.reader):
+            laser.set_power(0.0)
+        self.write()
+        if self.should_stop():
+            return
+        self.read_out("readout")
+        self.erase()
+        self.read_out("readout_after_erase")
+
+    def write(self) -> None:
+        centres = self.pixel_centres()
+        watts = self.bench.beam_power_for_intensity(self.writer.name, self.write_intensity)
+        transmission = self.bench.config.instruments[self.writer.name].calibration.transmission
+        self.writer.emission_on()
+        dose_map = np.zeros_like(self.target_pattern)
+        written = np.argwhere(self.target_pattern > 0)
+        for k, (row, col) in enumerate(written):
+            if self.should_stop():
+                break
+            value = float(self.target_pattern[row, col])
+            dwell = value * self.write_dwell
+            self.galvo.move_to(centres[col], centres[row])
+            self.writer.set_power(watts)
+            power = self.writer.power_w or watts
+            self.wait(dwell)
+            self.writer.set_power(0.0)
+            dose = power * transmission * dwell
+            dose_map[row, col] = dose
+            self.emit("results", {"row": int(row), "col": int(col), "x_um": centres[col], "y_um": centres[row],
+                                  "target": value, "dwell_s": dwell, "beam_power_w": power, "dose_j": dose,
+                                  "time_s": self.clock.now()})
+            self.progress(0.6 * (k + 1) / len(written))
+        self.writer.emission_off()
+        self.store_image("target", self.target_pattern, x_um=centres, y_um=centres)
+        self.store_image("dose_j", dose_map, x_um=centres, y_um=centres, units="J at the sample")
+
+    def read_axes(self) -> np.ndarray:
+        half = self.extent_um() / 2 + self.pixel
+        return np.linspace(-half, half, self.read_pixels)
+
+    def read_out(self, name: str) -> None:
+        axis = self.read_axes()
+        self.reader.set_power(self.bench.beam_power_for_intensity(self.reader.name, self.read_intensity))
+        if not self.reader.emission:
+            self.reader.emission_on()
+        image = scan_image(self.galvo, self.detector, axis, axis, self.read_dwell, should_stop=self.should_stop)
+        self.reader.set_power(0.0)
+        self.store_image(name, image, x_um=axis, y_um=axis, intensity_kw_cm2=self.read_intensity,
+                         dwell_s=self.read_dwell)
+        self.progress(0.8 if name == "readout" else 1.0)
+
+    def erase(self) -> None:
+        """A high-intensity pump raster over the written area (and its margin)."""
+        half = self.extent_um() / 2 + self.pixel
+        step = self.pixel / 2
+        axis = np.arange(-half, half + step / 2, step)
+        self.reader.set_power(self.bench.beam_power_for_intensity(self.reader.name, self.erase_intensity))
+        if not self.reader.emission:
+            self.reader.emission_on()
+        self.galvo.raster(axis, axis, self.erase_dwell)
+        self.reader.set_power(0.0)
+
+    def analyse(self, data: pd.DataFrame, images: dict) -> dict:
+        summary: dict = {"pixels_written": int(len(data)), "total_dose_j": float(data.dose_j.sum()) if len(data) else 0.0}
+        target = images.get("target", {}).get("image")
+        if target is None:
+            return summary
+        for name, prefix in (("readout", ""), ("readout_after_erase", "after_erase_")):
+            if name in images:
+                score = score_pattern(self._written_area(images[name]), target)
+                summary[f"{prefix}fidelity"] = score.fidelity
+                summary[f"{prefix}contrast"] = score.contrast
+        return summary
+
+    def _written_area(self, entry: dict) -> np.ndarray:
+        """The read-out cropped to the pattern area (the read scan has a one-pixel margin)."""
+        image, axis = entry["image"], np.asarray(entry["x_um"])
+        half = self.extent_um() / 2
+        inside = np.flatnonzero(np.abs(axis) <= half)
+        return image[np.ix_(inside, inside)]
+
+    def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        import matplotlib.pyplot as plt
+
+        from . import figures  # noqa: F401
+
+        shown = [(name, images[name]) for name in ("target", "dose_j", "readout", "readout_after_erase") if name in images]
+        figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        for axis, (name, entry) in zip(axes[0], shown):
+            x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
+            axis.imshow(entry["image"], origin="lower", cmap="magma", extent=(x[0], x[-1], x[0], x[-1]))
+            axis.set_title(name.replace("_", " "))
+            axis.set_xlabel("x (µm)")
+        title = f"fidelity {summary.get('fidelity', float('nan')):.2f}, contrast {summary.get('contrast', float('nan')):.2f}"
+        figure.suptitle(title)
+        figure.tight_layout()
+        return {"photopattern": figure}

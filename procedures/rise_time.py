@@ -1,0 +1,163 @@
+"""Rise time: the emission after the pump steps on (and off), at intensities around the threshold.
+
+Critical slowing down: the rise time peaks at the avalanche threshold.  The
+pump is stepped by its power setpoint with emission kept on (a diode or
+fibre laser's current responds in well under a bin; switching emission
+itself can take seconds on a fibre laser), and each trace is counted
+hardware-timed in bins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
+
+from .analysis.rise import decay_time, rise_times
+from .power_sweep import ParticleExperiment, parse_list
+
+RISE, DECAY = 1, -1
+
+
+class RiseTime(ParticleExperiment):
+    """Binned rise and decay traces at intensities around the threshold; t50, t90 and decay times."""
+
+    NAME = "rise-time"
+
+    intensities = Parameter("Intensities (kW/cm², comma-separated, or auto)", default="auto")
+    auto_factors = Parameter("Factors of the threshold for auto", default="0.97,1.0,1.05,1.1,1.25,1.5,2.0")
+    target_counts = IntegerParameter("Signal counts to collect per intensity", default=2000, minimum=1,
+                                     maximum=10**9)
+    max_repeats = IntegerParameter("Most traces summed per intensity", default=24, minimum=1, maximum=10000)
+    bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)
+    rise_duration = FloatParameter("Rise trace length", units="s", default=3.0, minimum=0.001, maximum=600.0)
+    decay_bin_width = FloatParameter("Decay bin width", units="s", default=2e-4, minimum=1e-6, maximum=1.0)
+    decay_duration = FloatParameter("Decay trace length", units="s", default=0.02, minimum=1e-4, maximum=600.0)
+    pre_trigger = FloatParameter("Baseline before each step", units="s", default=0.05, minimum=0.0, maximum=10.0)
+    dark_wait = FloatParameter("Dark time before each rise", units="s", default=1.0, minimum=0.0, maximum=600.0)
+
+    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "bin_s"]
+
+    def check_against_bench(self) -> None:
+        self.resolve_instruments()
+        self.check_powers(self.search_intensity)
+        if self.intensities.strip().lower() != "auto":
+            self.check_powers(*parse_list(self.intensities, "intensities"))
+        else:
+            parse_list(self.auto_factors, "auto factors")
+
+    def execute(self) -> None:
+        self.aim()
+        self.located_threshold = None
+        if self.intensities.strip().lower() == "auto":
+            self.located_threshold = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity)
+            plan = [self.located_threshold * f for f in parse_list(self.auto_factors, "auto factors")]
+            self.check_powers(*plan)
+        else:
+            plan = parse_list(self.intensities, "intensities")
+        self.pump.set_power(0.0)
+        if not self.pump.emission:
+            self.pump.emission_on()
+        for k, intensity in enumerate(plan):
+            if self.should_stop():
+                break
+            watts = self.power_for(intensity)
+            rise = decay = None
+            for _ in range(self.max_repeats):
+                self.pump.set_power(0.0)
+                self.wait(self.dark_wait)
+                counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
+                rise = counts if rise is None else rise + counts
+                counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
+                decay = counts if decay is None else decay + counts
+                if self.signal_counts(rise) >= self.target_counts or self.should_stop():
+                    break
+            self.record(intensity, RISE, rise, self.bin_width)
+            self.record(intensity, DECAY, decay, self.decay_bin_width)
+            self.progress((k + 1) / len(plan))
+
+    def signal_counts(self, trace: np.ndarray) -> float:
+        """Counts above the pre-step baseline in the second half of a rise trace (a faintness measure)."""
+        baseline_bins = max(1, int(round(self.pre_trigger / self.bin_width)))
+        baseline = trace[:baseline_bins].mean()
+        late = trace[len(trace) // 2:]
+        return float(late.sum() - baseline * late.size)
+
+    def trace_across_step(self, to_watts: float, bin_s: float, duration_s: float) -> np.ndarray:
+        """Binned counts across a step of the pump to ``to_watts`` after the pre-trigger baseline."""
+        bins = int(round((self.pre_trigger + duration_s) / bin_s))
+        self.detector.start_trace(bin_s, bins)
+        self.wait(self.pre_trigger)
+        self.pump.set_power(to_watts)
+        return np.asarray(self.detector.read_trace(), dtype=np.int64)
+
+    def record(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float) -> None:
+        """One summed trace is one point: all its bins go to disk together."""
+        times = (np.arange(len(counts)) + 0.5) * bin_s - self.pre_trigger
+        self.emit("batch results", [
+            {"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "bin_s": bin_s}
+            for t, c in zip(times, counts)
+        ])
+
+    def analyse(self, data: pd.DataFrame, images: dict) -> dict:
+        summary = analyse_rise_traces(data)
+        if getattr(self, "located_threshold", None):
+            summary["threshold_kw_cm2"] = self.located_threshold
+        return summary
+
+    def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        import matplotlib.pyplot as plt
+
+        from . import figures  # noqa: F401  (selects the off-screen backend)
+
+        figure, (traces, times) = plt.subplots(1, 2, figsize=(11, 4.4))
+        rises = data[data.phase == RISE]
+        for intensity, trace in rises.groupby("intensity_kw_cm2"):
+            plateau = max(trace.counts.tail(max(3, len(trace) // 5)).mean(), 1e-12)
+            traces.plot(trace.time_s, trace.counts / plateau, lw=1, label=f"{intensity:.3g} kW/cm²")
+        traces.set_xlabel("time after the pump step (s)")
+        traces.set_ylabel("counts / plateau")
+        traces.set_title("Rise traces")
+        traces.legend(fontsize=7)
+        table = pd.DataFrame(summary.get("rises", []))
+        if not table.empty:
+            times.errorbar(table.intensity_kw_cm2, table.t90_s, yerr=table.t90_uncertainty_s, fmt="o-", label="t90")
+            times.errorbar(table.intensity_kw_cm2, table.t50_s, yerr=table.t50_uncertainty_s, fmt="s-", label="t50")
+            times.set_xscale("log")
+            times.set_yscale("log")
+            times.set_xlabel("peak intensity (kW/cm²)")
+            times.set_ylabel("time (s)")
+            times.set_title("Critical slowing down")
+            times.legend()
+        figure.tight_layout()
+        return {"rise_traces": figure}
+
+
+def analyse_rise_traces(data: pd.DataFrame) -> dict:
+    """t50/t90 and decay time per intensity from a table of RISE/DECAY traces."""
+    rows = []
+    for intensity, group in data.groupby("intensity_kw_cm2"):
+        rise = group[group.phase == RISE]
+        decay = group[group.phase == DECAY]
+        row = {"intensity_kw_cm2": float(intensity)}
+        try:
+            row.update(rise_times(rise, step_at_s=0.0).as_dict())
+        except ValueError as error:
+            row["rise_error"] = str(error)
+        if len(decay):
+            try:
+                row["decay_time_s"] = decay_time(decay, step_at_s=0.0)
+            except ValueError as error:
+                row["decay_error"] = str(error)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    summary = {"rises": rows}
+    if "t90_s" in table and table.t90_s.notna().any():
+        summary["t90_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t90_s for r in table.itertuples() if pd.notna(r.t90_s)}
+        summary["t50_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t50_s for r in table.itertuples() if pd.notna(r.t50_s)}
+        summary["slowest_rise_intensity_kw_cm2"] = float(table.loc[table.t90_s.idxmax(), "intensity_kw_cm2"])
+        summary["slowest_t90_s"] = float(table.t90_s.max())
+    if "decay_time_s" in table:
+        summary["decay_time_s"] = {f"{r.intensity_kw_cm2:.4g}": r.decay_time_s for r in table.itertuples()
+                                   if pd.notna(getattr(r, "decay_time_s", float("nan")))}
+    return summary

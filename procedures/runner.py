@@ -1,0 +1,175 @@
+"""Running one procedure into a run folder, the same way for the command line, sequences and tests.
+
+The runner wires the procedure's ``emit`` to the run folder: every result row
+is written and fsynced before the procedure continues.  Whatever way the run
+ends (finished, stopped, exception, Ctrl-C, SIGTERM) the procedure's
+shutdown puts the bench in its safe state, then the analysis, figures and
+metadata are written, and metadata.json says how it ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+from pymeasure.experiment import Procedure, Results
+
+from anplab import __version__
+
+from .base import BenchProcedure
+from .run_folder import RunFolder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    folder: Path
+    ended: str  # finished | stopped | failed | interrupted
+    summary: dict
+    error: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def software_versions() -> dict:
+    versions = {"anplab": __version__, "python": platform.python_version()}
+    for package in ("numpy", "scipy", "pandas", "pymeasure", "pyvisa", "pyvisa-py", "numba", "h5py"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
+def run_procedure(
+    procedure: BenchProcedure,
+    out_dir: str | Path,
+    *,
+    progress: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_record: Callable[[str, object], None] | None = None,
+) -> RunOutcome:
+    """Run ``procedure`` to the end (or until it stops) into a new run folder under ``out_dir``.
+
+    ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM turned into one by the caller)
+    is re-raised after the run folder has been completed.
+    """
+    folder = RunFolder.create(out_dir, procedure.NAME)
+    folder.start_log()
+    results = Results(procedure, str(folder.data_path))
+    rows = 0
+
+    def emit(topic: str, record) -> None:
+        nonlocal rows
+        if topic == "results":
+            folder.append_lines([results.format(record)])
+            rows += 1
+        elif topic == "batch results":  # one point made of many rows (a trace): one flush
+            folder.append_lines([results.format(row) for row in record])
+            rows += len(record)
+        elif topic == "progress" and progress is not None:
+            progress(float(record))
+        if on_record is not None:
+            on_record(topic, record)
+
+    procedure.emit = emit
+    procedure.should_stop = should_stop or (lambda: False)
+    procedure.sink = folder
+    metadata = {
+        "procedure": procedure.NAME,
+        "procedure_class": f"{type(procedure).__module__}.{type(procedure).__qualname__}",
+        "parameters": procedure.parameter_values(),
+        "status": "running",
+        "started": _now(),
+        "host": socket.gethostname(),
+        "software": software_versions(),
+    }
+    folder.write_metadata(metadata)
+    log.info("run %s started in %s", procedure.NAME, folder.path)
+
+    ended, error, interrupted = "finished", None, None
+    started = time.monotonic()
+    try:
+        procedure.status = Procedure.RUNNING
+        procedure.startup()
+        metadata["bench"] = procedure.bench.snapshot()
+        metadata["simulated"] = procedure.bench.config.simulated
+        if procedure.bench.config.simulated:
+            metadata["seed"] = procedure.bench.config.simulation.seed
+        folder.write_metadata(metadata)
+        procedure.execute()
+        if procedure.should_stop():
+            ended = "stopped"
+    except KeyboardInterrupt as caught:
+        ended, error, interrupted = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM)", caught
+    except Exception as caught:  # recorded in the run folder, then reported
+        ended, error = "failed", f"{type(caught).__name__}: {caught}"
+        log.error("run failed:\n%s", traceback.format_exc())
+    finally:
+        try:
+            procedure.shutdown()
+        finally:
+            procedure.status = {"finished": Procedure.FINISHED, "stopped": Procedure.ABORTED}.get(ended, Procedure.FAILED)
+
+    summary = _analyse(procedure, folder)
+    metadata.update({
+        "status": "ended",
+        "ended": ended,
+        "error": error,
+        "finished": _now(),
+        "wall_time_s": round(time.monotonic() - started, 3),
+        "bench_time_s": procedure.bench.clock.now() if procedure.bench is not None else None,
+        "data_rows": rows,
+        "lasers_off_at_end": _lasers_off(procedure),
+        "safe_state_problems": procedure.safe_state_problems,
+    })
+    folder.write_metadata(metadata)
+    log.info("run %s ended: %s", procedure.NAME, ended)
+    folder.stop_log()
+    if interrupted is not None:
+        raise interrupted
+    return RunOutcome(folder.path, ended, summary, error)
+
+
+def _lasers_off(procedure: BenchProcedure):
+    bench = procedure.bench
+    if bench is None:
+        return None
+    if bench.world is not None:
+        return bench.world.all_lasers_off()
+    try:
+        return not any(laser.emission for laser in bench.lasers.values())
+    except Exception:
+        return None
+
+
+def load_data(folder: str | Path) -> pd.DataFrame:
+    """The data table of a run folder (any procedure)."""
+    return pd.read_csv(Path(folder) / "data.csv", comment="#")
+
+
+def _analyse(procedure: BenchProcedure, folder: RunFolder) -> dict:
+    summary: dict = {}
+    try:
+        data = load_data(folder.path)
+        images = folder.load_images()
+        if len(data) or images:
+            summary = procedure.analyse(data, images) or {}
+            folder.save_figures(procedure.figures(data, summary, images) or {})
+    except Exception as error:
+        log.error("analysis failed:\n%s", traceback.format_exc())
+        summary = {"analysis_error": f"{type(error).__name__}: {error}"}
+    folder.write_summary(summary)
+    return summary

@@ -1,0 +1,201 @@
+"""Thermometry: the emission of a particle at fixed pump through a list of cryostat temperatures.
+
+At each temperature the cryostat must hold within a band for a hold time
+before anything is measured.  Optionally a short power sweep (threshold
+against temperature) and a rise trace (half-rise time against temperature)
+are taken at each step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParameter, Parameter
+
+from anplab.instruments.errors import InstrumentFault
+
+from .analysis.rise import rise_times
+from .analysis.thermometry import calibration
+from .analysis.threshold import avalanche_threshold
+from .power_sweep import ParticleExperiment, parse_list
+from .settling import read_when_settled
+
+DARK, EMISSION, SWEEP, RISE = -1, 0, 1, 2
+
+
+class Thermometry(ParticleExperiment):
+    """Emission at fixed pump through a temperature list; calibration curve, S_r, threshold(T), t50(T)."""
+
+    NAME = "thermometry"
+
+    cryostat = Parameter("Temperature controller", default="")
+    temperatures = Parameter("Temperatures (K, comma-separated)", default="300,290,280,270,260,250,240,230,220,210")
+    ramp_rate = FloatParameter("Ramp rate", units="K/min", default=10.0, minimum=0.0, maximum=100.0)
+    stability_band = FloatParameter("Stability band", units="K", default=0.2, minimum=0.001, maximum=50.0)
+    hold = FloatParameter("Hold within the band", units="s", default=30.0, minimum=0.0, maximum=3600.0)
+    stability_timeout = FloatParameter("Longest wait for stability", units="s", default=1800.0, minimum=1.0,
+                                       maximum=86400.0)
+    intensity = FloatParameter("Pump intensity", units="kW/cm²", default=8.0, minimum=1e-3, maximum=1e5)
+    gate = FloatParameter("Counting gate", units="s", default=0.2, minimum=1e-4, maximum=60.0)
+    repeats = IntegerParameter("Readings per temperature", default=5, minimum=1, maximum=1000)
+    sweep_points = IntegerParameter("Power-sweep points per temperature (0 for none)", default=0, minimum=0,
+                                    maximum=500)
+    sweep_min = FloatParameter("Sweep from", units="kW/cm²", default=2.0, minimum=1e-3, maximum=1e5)
+    sweep_max = FloatParameter("Sweep to", units="kW/cm²", default=40.0, minimum=1e-3, maximum=1e5)
+    rise_trace = BooleanParameter("Rise trace at each temperature", default=False)
+    rise_duration = FloatParameter("Rise trace length", units="s", default=2.0, minimum=0.001, maximum=600.0)
+    bin_width = FloatParameter("Rise bin width", units="s", default=0.005, minimum=1e-5, maximum=1.0)
+
+    DATA_COLUMNS = ["kind", "temperature_setpoint_k", "temperature_k", "intensity_kw_cm2", "time_s", "counts",
+                    "gate_s", "count_rate_s"]
+
+    def check_against_bench(self) -> None:
+        self.resolve_instruments()
+        self.controller = self.instrument("temperature_controller", self.cryostat)
+        limits = self.controller.limits
+        for kelvin in parse_list(self.temperatures, "temperatures"):
+            if not limits.min_k <= kelvin <= limits.max_k:
+                from anplab.instruments.errors import LimitError
+
+                raise LimitError(self.controller.name, "temperature", kelvin, limits.min_k, limits.max_k, "K")
+        if self.ramp_rate > limits.max_ramp_k_per_min:
+            from anplab.instruments.errors import LimitError
+
+            raise LimitError(self.controller.name, "ramp rate", self.ramp_rate, 0.0, limits.max_ramp_k_per_min, "K/min")
+        self.check_powers(self.intensity, self.search_intensity)
+        if self.sweep_points:
+            self.check_powers(self.sweep_max)
+
+    def execute(self) -> None:
+        plan = parse_list(self.temperatures, "temperatures")
+        self.controller.ramp_rate_k_per_min = self.ramp_rate
+        dark = self.measure_dark(self.gate)
+        self.emit("results", self._row(DARK, float("nan"), 0.0, dark, 10 * self.gate))
+        self.aim()
+        for k, kelvin in enumerate(plan):
+            if self.should_stop():
+                break
+            self.pump.set_power(0.0)
+            self.controller.setpoint_k = kelvin
+            if not self.controller.wait_until_stable(self.clock, self.stability_band, self.hold,
+                                                     self.stability_timeout, poll_s=min(5.0, max(0.5, self.hold / 10))):
+                raise InstrumentFault(self.controller.name, f"not stable within {self.stability_band} K of "
+                                                            f"{kelvin} K after {self.stability_timeout} s")
+            self.measure_emission(kelvin)
+            if self.sweep_points:
+                self.measure_sweep(kelvin)
+            if self.rise_trace:
+                self.measure_rise(kelvin)
+            self.progress((k + 1) / len(plan))
+
+    def _row(self, kind, kelvin, intensity, counts, gate, time_s=None) -> dict:
+        return {"kind": kind, "temperature_setpoint_k": kelvin, "temperature_k": self.controller.temperature_k,
+                "intensity_kw_cm2": intensity, "time_s": self.clock.now() if time_s is None else time_s,
+                "counts": counts, "gate_s": gate, "count_rate_s": counts / gate}
+
+    def measure_emission(self, kelvin: float) -> None:
+        self.pump.set_power(self.power_for(self.intensity))
+        if not self.pump.emission:
+            self.pump.emission_on()
+        settled = read_when_settled(self.detector, self.clock, gate_s=self.gate, readings=3, max_wait_s=30.0)
+        rows = [self._row(EMISSION, kelvin, self.intensity, self.detector.count(self.gate), self.gate)
+                for _ in range(self.repeats)]
+        if not settled.settled:
+            self.log_info(f"emission at {kelvin} K did not settle within 30 s")
+        self.emit("batch results", rows)
+
+    def measure_sweep(self, kelvin: float) -> None:
+        rows = []
+        for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
+            self.pump.set_power(self.power_for(intensity))
+            reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
+            rows.append(self._row(SWEEP, kelvin, float(intensity), reading.counts, reading.gate_s))
+        self.emit("batch results", rows)
+
+    def measure_rise(self, kelvin: float) -> None:
+        self.pump.set_power(0.0)
+        self.wait(2.0)
+        bins = int(round((0.05 + self.rise_duration) / self.bin_width))
+        self.detector.start_trace(self.bin_width, bins)
+        self.wait(0.05)
+        self.pump.set_power(self.power_for(self.intensity))
+        counts = self.detector.read_trace()
+        times = (np.arange(bins) + 0.5) * self.bin_width - 0.05
+        self.emit("batch results", [self._row(RISE, kelvin, self.intensity, int(c), self.bin_width, float(t))
+                                    for t, c in zip(times, counts)])
+
+    def analyse(self, data: pd.DataFrame, images: dict) -> dict:
+        return analyse_thermometry(data)
+
+    def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        import matplotlib.pyplot as plt
+
+        from . import figures  # noqa: F401
+
+        table = pd.DataFrame(summary.get("calibration", []))
+        panels = 1 + bool(summary.get("threshold_kw_cm2")) + bool(summary.get("t50_s"))
+        figure, axes = plt.subplots(1, panels, figsize=(5 * panels, 4.2), squeeze=False)
+        axes = axes[0]
+        if not table.empty:
+            axes[0].errorbar(table.temperature_k, table.count_rate_s, yerr=table.count_rate_s_error, fmt="o",
+                             label="measured")
+            axes[0].plot(table.temperature_k, table.fit, "-", label="spline")
+            axes[0].set_yscale("log")
+            twin = axes[0].twinx()
+            twin.plot(table.temperature_k, table.relative_sensitivity_percent_per_k, "r--", label="S_r")
+            twin.set_ylabel("S_r (%/K)", color="r")
+            axes[0].set_xlabel("temperature (K)")
+            axes[0].set_ylabel("count rate above dark (1/s)")
+            axes[0].set_title("Calibration curve")
+            axes[0].legend(loc="upper left")
+        k = 1
+        if summary.get("threshold_kw_cm2"):
+            temps = [float(t) for t in summary["threshold_kw_cm2"]]
+            axes[k].plot(temps, list(summary["threshold_kw_cm2"].values()), "o-")
+            axes[k].set_xlabel("temperature (K)")
+            axes[k].set_ylabel("threshold (kW/cm²)")
+            axes[k].set_title("Threshold against temperature")
+            k += 1
+        if summary.get("t50_s"):
+            temps = [float(t) for t in summary["t50_s"]]
+            axes[k].plot(temps, list(summary["t50_s"].values()), "o-")
+            axes[k].set_xlabel("temperature (K)")
+            axes[k].set_ylabel("half-rise time (s)")
+            axes[k].set_title("Rise-time thermometry")
+        figure.tight_layout()
+        return {"calibration": figure}
+
+
+def analyse_thermometry(data: pd.DataFrame) -> dict:
+    """Calibration I(T) with S_r, threshold(T) and t50(T) from a thermometry table."""
+    dark = data[data.kind == DARK]
+    background = float(dark.count_rate_s.mean()) if len(dark) else 0.0
+    summary: dict = {"dark_count_rate_s": background}
+    emission = data[data.kind == EMISSION].copy()
+    emission["temperature_k"] = emission["temperature_setpoint_k"]
+    if emission.temperature_k.nunique() >= 3:
+        table = calibration(emission, background=background)
+        summary["calibration"] = table.to_dict(orient="records")
+        summary["s_r_percent_per_k"] = {f"{r.temperature_k:g}": r.relative_sensitivity_percent_per_k
+                                        for r in table.itertuples()}
+        summary["max_s_r_percent_per_k"] = float(table.relative_sensitivity_percent_per_k.max())
+        slope = np.polyfit(table.temperature_k, np.log(table.count_rate_s), 1)[0]
+        summary["emission_trend"] = "rises with temperature" if slope > 0 else "falls with temperature"
+    sweeps = data[data.kind == SWEEP]
+    if len(sweeps):
+        summary["threshold_kw_cm2"] = {}
+        for kelvin, sweep in sweeps.groupby("temperature_setpoint_k"):
+            try:
+                summary["threshold_kw_cm2"][f"{kelvin:g}"] = avalanche_threshold(
+                    sweep, background=background).threshold_kw_cm2
+            except ValueError:
+                pass
+    rises = data[data.kind == RISE]
+    if len(rises):
+        summary["t50_s"] = {}
+        for kelvin, trace in rises.groupby("temperature_setpoint_k"):
+            try:
+                summary["t50_s"][f"{kelvin:g}"] = rise_times(trace, step_at_s=0.0).t50_s
+            except ValueError:
+                pass
+    return summary

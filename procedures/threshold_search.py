@@ -1,0 +1,53 @@
+"""Threshold search: locate the avalanche threshold adaptively, measuring densely only where S changes.
+
+The sampling strategy is :func:`.threshold_finder.home_in`; every point is a
+settled, recorded measurement as in a power sweep.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pymeasure.experiment import FloatParameter, IntegerParameter
+
+from .figures import s_curve_figure
+from .power_sweep import UP, PowerSweep, analyse_s_curve
+from .threshold_finder import home_in
+
+
+class ThresholdSearch(PowerSweep):
+    """Adaptive sampling of the S-curve that homes in on the slope peak; threshold and S_max with errors."""
+
+    NAME = "threshold"
+
+    points = IntegerParameter("Survey points", default=8, minimum=4, maximum=200)
+    precision = FloatParameter("Target precision (relative)", default=0.02, minimum=1e-4, maximum=0.5)
+    max_points = IntegerParameter("Most points in all", default=30, minimum=5, maximum=10000)
+
+    def execute(self) -> None:
+        background = self.record_dark()
+        self.aim()
+        self.pump.set_power(self.power_for(self.min_intensity))
+        if not self.pump.emission:
+            self.pump.emission_on()
+        taken = 0
+
+        def measure(intensity: float) -> float:
+            nonlocal taken
+            row = self.measure_point(UP, intensity)
+            taken += 1
+            self.progress(taken / self.max_points)
+            return row["count_rate_s"] - background
+
+        home_in(measure, self.min_intensity, self.max_intensity, survey_points=self.points,
+                precision=self.precision, max_points=self.max_points, should_stop=self.should_stop)
+
+    def analyse(self, data: pd.DataFrame, images: dict) -> dict:
+        summary = analyse_s_curve(data)
+        summary["points_measured"] = int((data.direction == UP).sum())
+        return summary
+
+    def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        return {"threshold_search": s_curve_figure({"adaptive": data[data.direction == UP]},
+                                                   summary.get("dark_count_rate_s", 0.0), "Threshold search",
+                                                   summary.get("threshold_kw_cm2"))}
+

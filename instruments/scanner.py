@@ -54,17 +54,26 @@ class Scanner(ABC):
         """Terminal of the sample clock a raster runs on (a counter can gate on it)."""
         return self._pixel_clock()
 
+    #: Time the beam rests on the first pixel before a raster's first counted sample.
+    LEAD_IN_S = 0.005
+
     def raster(self, x_um, y_um, dwell_s: float, counter: PhotonCounter | None = None) -> np.ndarray | None:
         """Scan row by row (x fast), one sample per pixel of ``dwell_s``, hardware-timed.
 
         With a ``counter`` that can follow this scanner's pixel clock, returns
-        counts per pixel, shape (len(y_um), len(x_um)).
+        counts per pixel, shape (len(y_um), len(x_um)).  The waveform starts
+        with uncounted samples on the first pixel (at least ``LEAD_IN_S``):
+        the mirrors' jump from wherever they were, and the afterglow of a
+        particle the beam has just left, would otherwise land in pixel one.
         """
         x = np.asarray(x_um, dtype=float)
         y = np.asarray(y_um, dtype=float)
         rate = 1.0 / check_limit(self.name, "pixel dwell", dwell_s, 1.0 / self.limits.max_sample_rate_hz, 10.0, "s")
+        lead = int(np.ceil(self.LEAD_IN_S * rate))
         xv = np.tile(self._volts("x", x), y.size)
         yv = np.repeat(self._volts("y", y), x.size)
+        xv = np.concatenate([np.full(lead, xv[0]), xv])
+        yv = np.concatenate([np.full(lead, yv[0]), yv])
         if counter is not None and not counter.can_follow(self.pixel_clock):
             raise ValueError(f"{counter.name} cannot count on {self.name}'s pixel clock {self.pixel_clock}")
         if counter is not None:
@@ -72,7 +81,7 @@ class Scanner(ABC):
         self._run_waveform(xv, yv, rate)
         if counter is None:
             return None
-        return counter.read_clocked().reshape(y.size, x.size)
+        return counter.read_clocked()[lead:].reshape(y.size, x.size)
 
     def safe_state(self) -> None:
         """Nothing to make safe on the mirrors themselves."""

@@ -5,6 +5,10 @@ and pytest: whoever runs it may hand it an open bench; otherwise it opens the
 bench named by its ``bench_file`` parameter (empty: the built-in simulated
 bench) at startup.  ``shutdown`` always puts the bench in its safe state.
 Procedures talk only to roles, never to vendor commands.
+
+Parameter names and units are plain ASCII ("kW/cm^2", "um"): pymeasure
+writes non-ASCII header values escaped and then cannot read its own data
+file back.
 """
 
 from __future__ import annotations

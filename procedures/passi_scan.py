@@ -31,10 +31,10 @@ class PassiScan(ParticleExperiment):
 
     NAME = "passi-scan"
 
-    intensities = Parameter("Peak intensities (kW/cm², comma-separated, or auto)", default="auto")
+    intensities = Parameter("Peak intensities (kW/cm^2, comma-separated, or auto)", default="auto")
     auto_factors = Parameter("Factors of the threshold for auto", default="1.2,1.5,2.0")
-    centre = Parameter("Field centre (particle, or x,y in µm)", default="particle")
-    width = FloatParameter("Field of view", units="µm", default=2.0, minimum=0.01, maximum=1e4)
+    centre = Parameter("Field centre (particle, or x,y in um)", default="particle")
+    width = FloatParameter("Field of view", units="um", default=2.0, minimum=0.01, maximum=1e4)
     pixels = IntegerParameter("Pixels per side", default=64, minimum=4, maximum=2048)
     dwell = FloatParameter("Pixel dwell", units="s", default=0.05, minimum=1e-6, maximum=60.0)
     sweep_points = IntegerParameter("S-curve points on the brightest particle", default=30, minimum=6, maximum=500)
@@ -177,6 +177,7 @@ def analyse_passi(data: pd.DataFrame, images: dict) -> dict:
         rows.append(row)
     summary["widths"] = rows
     summary["fwhm_nm"] = {f"{r['intensity_kw_cm2']:.4g}": r["fwhm_nm"] for r in rows}
-    if rows:
-        summary["best_fwhm_nm"] = float(np.nanmin([r["fwhm_nm"] for r in rows]))
+    measured = [r["fwhm_nm"] for r in rows if np.isfinite(r["fwhm_nm"])]
+    if measured:
+        summary["best_fwhm_nm"] = float(min(measured))
     return summary

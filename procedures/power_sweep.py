@@ -47,8 +47,8 @@ class ParticleExperiment(BenchProcedure):
     counter = Parameter("Photon counter", default="")
     power_meter = Parameter("Power meter", default="")
     scanner = Parameter("Scanner", default="")
-    target = Parameter("Target (brightest, here, or x,y in µm)", default="brightest")
-    search_intensity = FloatParameter("Search intensity", units="kW/cm²", default=30.0, minimum=0.01, maximum=1e5)
+    target = Parameter("Target (brightest, here, or x,y in um)", default="brightest")
+    search_intensity = FloatParameter("Search intensity", units="kW/cm^2", default=30.0, minimum=0.01, maximum=1e5)
 
     def resolve_instruments(self) -> None:
         self.pump = self.instrument("laser", self.laser)
@@ -130,8 +130,8 @@ class PowerSweep(ParticleExperiment):
 
     NAME = "power-sweep"
 
-    min_intensity = FloatParameter("Lowest intensity", units="kW/cm²", default=1.0, minimum=1e-3, maximum=1e5)
-    max_intensity = FloatParameter("Highest intensity", units="kW/cm²", default=60.0, minimum=1e-3, maximum=1e5)
+    min_intensity = FloatParameter("Lowest intensity", units="kW/cm^2", default=1.0, minimum=1e-3, maximum=1e5)
+    max_intensity = FloatParameter("Highest intensity", units="kW/cm^2", default=60.0, minimum=1e-3, maximum=1e5)
     points = IntegerParameter("Points", default=60, minimum=2, maximum=10000)
     up_and_down = BooleanParameter("Sweep up, then down", default=False)
     gate = FloatParameter("Counting gate", units="s", default=0.1, minimum=1e-4, maximum=60.0)

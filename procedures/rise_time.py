@@ -24,9 +24,9 @@ class RiseTime(ParticleExperiment):
 
     NAME = "rise-time"
 
-    intensities = Parameter("Intensities (kW/cm², comma-separated, or auto)", default="auto")
+    intensities = Parameter("Intensities (kW/cm^2, comma-separated, or auto)", default="auto")
     auto_factors = Parameter("Factors of the threshold for auto", default="0.97,1.0,1.05,1.1,1.25,1.5,2.0")
-    target_counts = IntegerParameter("Signal counts to collect per intensity", default=2000, minimum=1,
+    target_counts = IntegerParameter("Signal counts to collect per intensity", default=10000, minimum=1,
                                      maximum=10**9)
     max_repeats = IntegerParameter("Most traces summed per intensity", default=24, minimum=1, maximum=10000)
     bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)

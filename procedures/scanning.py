@@ -17,6 +17,8 @@ def scan_image(scanner, counter, x_um, y_um, dwell_s: float, *, should_stop=lamb
     y = np.asarray(y_um, dtype=float)
     if counter.can_follow(scanner.pixel_clock):
         return scanner.raster(x, y, dwell_s, counter=counter)
+    scanner.move_to(x[0], y[0])
+    counter.count(scanner.LEAD_IN_S)  # uncounted: the mirrors' jump and any afterglow of where the beam was
     image = np.zeros((y.size, x.size))
     for row, yy in enumerate(y):
         for col, xx in enumerate(x):

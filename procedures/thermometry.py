@@ -35,19 +35,20 @@ class Thermometry(ParticleExperiment):
     hold = FloatParameter("Hold within the band", units="s", default=30.0, minimum=0.0, maximum=3600.0)
     stability_timeout = FloatParameter("Longest wait for stability", units="s", default=1800.0, minimum=1.0,
                                        maximum=86400.0)
-    intensity = FloatParameter("Pump intensity", units="kW/cm²", default=8.0, minimum=1e-3, maximum=1e5)
+    # 1.5x the threshold: steep enough for a large S_r, yet S ~ 4 keeps pump drift from masquerading as temperature.
+    intensity = FloatParameter("Pump intensity", units="kW/cm^2", default=10.0, minimum=1e-3, maximum=1e5)
     gate = FloatParameter("Counting gate", units="s", default=0.2, minimum=1e-4, maximum=60.0)
     repeats = IntegerParameter("Readings per temperature", default=5, minimum=1, maximum=1000)
     sweep_points = IntegerParameter("Power-sweep points per temperature (0 for none)", default=0, minimum=0,
                                     maximum=500)
-    sweep_min = FloatParameter("Sweep from", units="kW/cm²", default=2.0, minimum=1e-3, maximum=1e5)
-    sweep_max = FloatParameter("Sweep to", units="kW/cm²", default=40.0, minimum=1e-3, maximum=1e5)
+    sweep_min = FloatParameter("Sweep from", units="kW/cm^2", default=2.0, minimum=1e-3, maximum=1e5)
+    sweep_max = FloatParameter("Sweep to", units="kW/cm^2", default=40.0, minimum=1e-3, maximum=1e5)
     rise_trace = BooleanParameter("Rise trace at each temperature", default=False)
     rise_duration = FloatParameter("Rise trace length", units="s", default=2.0, minimum=0.001, maximum=600.0)
     bin_width = FloatParameter("Rise bin width", units="s", default=0.005, minimum=1e-5, maximum=1.0)
 
-    DATA_COLUMNS = ["kind", "temperature_setpoint_k", "temperature_k", "intensity_kw_cm2", "time_s", "counts",
-                    "gate_s", "count_rate_s"]
+    DATA_COLUMNS = ["kind", "temperature_setpoint_k", "temperature_k", "intensity_kw_cm2", "beam_power_w", "time_s",
+                    "counts", "gate_s", "count_rate_s"]
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
@@ -70,7 +71,7 @@ class Thermometry(ParticleExperiment):
         plan = parse_list(self.temperatures, "temperatures")
         self.controller.ramp_rate_k_per_min = self.ramp_rate
         dark = self.measure_dark(self.gate)
-        self.emit("results", self._row(DARK, float("nan"), 0.0, dark, 10 * self.gate))
+        self.emit("results", self._row(DARK, float("nan"), 0.0, 0.0, dark, 10 * self.gate))
         self.aim()
         for k, kelvin in enumerate(plan):
             if self.should_stop():
@@ -88,9 +89,10 @@ class Thermometry(ParticleExperiment):
                 self.measure_rise(kelvin)
             self.progress((k + 1) / len(plan))
 
-    def _row(self, kind, kelvin, intensity, counts, gate, time_s=None) -> dict:
+    def _row(self, kind, kelvin, intensity, beam_w, counts, gate, time_s=None) -> dict:
         return {"kind": kind, "temperature_setpoint_k": kelvin, "temperature_k": self.controller.temperature_k,
-                "intensity_kw_cm2": intensity, "time_s": self.clock.now() if time_s is None else time_s,
+                "intensity_kw_cm2": intensity, "beam_power_w": beam_w,
+                "time_s": self.clock.now() if time_s is None else time_s,
                 "counts": counts, "gate_s": gate, "count_rate_s": counts / gate}
 
     def measure_emission(self, kelvin: float) -> None:
@@ -98,8 +100,9 @@ class Thermometry(ParticleExperiment):
         if not self.pump.emission:
             self.pump.emission_on()
         settled = read_when_settled(self.detector, self.clock, gate_s=self.gate, readings=3, max_wait_s=30.0)
-        rows = [self._row(EMISSION, kelvin, self.intensity, self.detector.count(self.gate), self.gate)
-                for _ in range(self.repeats)]
+        setpoint = self.power_for(self.intensity)
+        rows = [self._row(EMISSION, kelvin, self.intensity, self.beam_power_now(setpoint), self.detector.count(self.gate),
+                          self.gate) for _ in range(self.repeats)]
         if not settled.settled:
             self.log_info(f"emission at {kelvin} K did not settle within 30 s")
         self.emit("batch results", rows)
@@ -109,7 +112,8 @@ class Thermometry(ParticleExperiment):
         for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
-            rows.append(self._row(SWEEP, kelvin, float(intensity), reading.counts, reading.gate_s))
+            rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)), reading.counts,
+                                  reading.gate_s))
         self.emit("batch results", rows)
 
     def measure_rise(self, kelvin: float) -> None:
@@ -120,8 +124,9 @@ class Thermometry(ParticleExperiment):
         self.wait(0.05)
         self.pump.set_power(self.power_for(self.intensity))
         counts = self.detector.read_trace()
+        beam = self.beam_power_now(self.power_for(self.intensity))
         times = (np.arange(bins) + 0.5) * self.bin_width - 0.05
-        self.emit("batch results", [self._row(RISE, kelvin, self.intensity, int(c), self.bin_width, float(t))
+        self.emit("batch results", [self._row(RISE, kelvin, self.intensity, beam, int(c), self.bin_width, float(t))
                                     for t, c in zip(times, counts)])
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
@@ -139,7 +144,7 @@ class Thermometry(ParticleExperiment):
         if not table.empty:
             axes[0].errorbar(table.temperature_k, table.count_rate_s, yerr=table.count_rate_s_error, fmt="o",
                              label="measured")
-            axes[0].plot(table.temperature_k, table.fit, "-", label="spline")
+            axes[0].plot(table.temperature_k, table.fit, "-", label="fit")
             axes[0].set_yscale("log")
             twin = axes[0].twinx()
             twin.plot(table.temperature_k, table.relative_sensitivity_percent_per_k, "r--", label="S_r")

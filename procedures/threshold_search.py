@@ -21,7 +21,7 @@ class ThresholdSearch(PowerSweep):
 
     points = IntegerParameter("Survey points", default=8, minimum=4, maximum=200)
     precision = FloatParameter("Target precision (relative)", default=0.02, minimum=1e-4, maximum=0.5)
-    max_points = IntegerParameter("Most points in all", default=30, minimum=5, maximum=10000)
+    max_points = IntegerParameter("Most points in all", default=20, minimum=5, maximum=10000)
 
     def execute(self) -> None:
         background = self.record_dark()

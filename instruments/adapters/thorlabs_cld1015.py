@@ -21,8 +21,15 @@ class CLD1015Laser(Laser):
     Optional: ``current_limit_a`` is written to the controller's laser current
     limit when the bench opens (otherwise the controller's own limit stands),
     and ``tec_setpoint_c`` to its TEC setpoint.  Power P maps to current
-    I = threshold + P / slope, and P = 0 to I = 0.  Emission switches the TEC
-    on first: the controller keeps the laser off while the TEC is off.
+    I = threshold + P / slope, and P = 0 to I = 0.
+
+    The TEC is switched on when the bench opens and left on (the controller
+    keeps the laser off while it is off, and a diode's threshold moves with
+    its temperature, so it should be settled long before the laser is
+    used).  The output power read back is the back-facet monitor
+    photodiode's, as calibrated in the controller: a diode run a few
+    milliamperes above threshold emits noticeably more or less than its
+    nominal L-I curve says whenever its temperature is off.
     """
 
     def __init__(self, name: str, spec, driver: ThorlabsCLD1015):
@@ -42,6 +49,8 @@ class CLD1015Laser(Laser):
         if "current_limit_a" in settings:
             driver.current_limit = float(settings["current_limit_a"])
         self.current_limit_a = float(driver.current_limit)
+        if not driver.tec_enabled:
+            driver.tec_enabled = True
         self._raise_on_errors("configuration refused")
 
     # -- the L-I curve -------------------------------------------------------------------
@@ -68,7 +77,7 @@ class CLD1015Laser(Laser):
     def _get_power_w(self) -> float:
         if not self.driver.laser_enabled:
             return 0.0
-        return self.power_for(float(self.driver.laser_current))
+        return max(0.0, float(self.driver.photodiode_power))
 
     def _get_emission(self) -> bool:
         return bool(self.driver.laser_enabled)

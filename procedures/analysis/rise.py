@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import isotonic_regression
+from scipy.optimize import curve_fit, isotonic_regression
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,32 @@ class RiseEstimate:
     t90_uncertainty_s: float
     baseline: float
     plateau: float
+    method: str = "richards"
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def richards(t, amplitude: float, t0: float, width: float, nu: float):
+    """Richards' generalised growth curve from 0 to ``amplitude``.
+
+    ``nu`` = -1 is the exponential approach 1 - exp(-(t - t0)/width) (zero
+    before t0), ``nu`` -> 0 the Gompertz curve, ``nu`` = 1 the logistic.
+    One family covers the avalanche's rises: a delayed, sigmoidal build-up
+    near threshold and an almost exponential one far above it.
+    """
+    z = np.clip(-(np.asarray(t, dtype=float) - t0) / width, -60.0, 60.0)
+    if abs(nu) < 1e-6:
+        return amplitude * np.exp(-np.exp(z))
+    base = 1.0 + nu * np.exp(z)
+    return amplitude * np.where(base > 0, np.abs(base) ** (-1.0 / nu), 0.0)
+
+
+def richards_crossing(fraction: float, t0: float, width: float, nu: float) -> float:
+    """The time at which :func:`richards` reaches ``fraction`` of its amplitude."""
+    if abs(nu) < 1e-6:
+        return float(t0 - width * np.log(-np.log(fraction)))
+    return float(t0 - width * np.log((fraction ** (-nu) - 1.0) / nu))
 
 
 def _crossing(times: np.ndarray, values: np.ndarray, level: float) -> float:
@@ -41,29 +64,56 @@ def _rebin(times: np.ndarray, counts: np.ndarray, factor: int) -> tuple[np.ndarr
     return times[:usable].reshape(-1, factor).mean(axis=1), counts[:usable].reshape(-1, factor).sum(axis=1)
 
 
-def _rise(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50):
+def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50):
+    """Baseline per bin, and the bins after the step, merged until faint traces hold a useful signal per bin."""
     before = counts[times < step_at_s]
     after_t, after = times[times >= step_at_s], counts[times >= step_at_s]
-    # Faint traces: merge bins until each holds a useful signal, keeping enough bins across the rise.
+    factor = 1
     if before.size and after.size >= 2 * min_bins:
         signal = after[-max(3, int(len(after) * plateau_fraction)):].mean() - before.mean()
         factor = int(np.clip(np.ceil(target_per_bin / max(signal, 1e-9)), 1, len(after) // min_bins))
         after_t, after = _rebin(after_t, after, factor)
-        before = before * 1.0
-        before = np.full(max(1, before.size // factor), before.mean() * factor)
     if after.size < 5:
         raise ValueError("the trace needs points after the pump step")
-    baseline = float(before.mean()) if before.size else 0.0
+    baseline = float(before.mean()) * factor if before.size else 0.0
     tail = max(3, int(len(after) * plateau_fraction))
     plateau = float(after[-tail:].mean())
     if plateau <= baseline:
         raise ValueError("the emission does not rise above its baseline after the step")
-    # The rise is monotone: the best monotone curve through the noisy bins.
-    monotone = isotonic_regression(after.astype(float), increasing=True).x
-    t = after_t - step_at_s
+    return after_t - step_at_s, after.astype(float), baseline, plateau, factor
+
+
+def _isotonic_times(t, after, baseline, plateau):
+    """Crossings of the best monotone (isotonic) curve through the bins."""
+    monotone = isotonic_regression(after, increasing=True).x
     span = plateau - baseline
-    return (_crossing(t, monotone, baseline + 0.5 * span), _crossing(t, monotone, baseline + 0.9 * span),
-            baseline, plateau)
+    return _crossing(t, monotone, baseline + 0.5 * span), _crossing(t, monotone, baseline + 0.9 * span)
+
+
+def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
+    """Weighted least-squares Richards fit above the baseline; returns (t50, t90, their 2x2 covariance, amplitude)."""
+    span = plateau - baseline
+    guess_width = max((t90_guess - t50_guess) / 2.0, t[1] - t[0]) if np.isfinite(t90_guess - t50_guess) else t[-1] / 20
+    guess = [span, t50_guess if np.isfinite(t50_guess) else t[-1] / 4, guess_width, 0.5]
+    sigma = np.sqrt(np.maximum(after, 1.0))
+    parameters, covariance = curve_fit(
+        lambda x, a, t0, w, nu: baseline + richards(x, a, t0, w, nu), t, after, p0=guess, sigma=sigma,
+        absolute_sigma=True, bounds=([0.0, -t[-1], 1e-3 * (t[1] - t[0]), -1.0], [10 * span, 2 * t[-1], 2 * t[-1], 50.0]),
+        maxfev=20000,
+    )
+    amplitude, t0, width, nu = parameters
+
+    def times(p):
+        return np.array([richards_crossing(f, p[1], p[2], p[3]) for f in (0.5, 0.9)])
+
+    estimate = times(parameters)
+    jacobian = np.empty((2, 4))
+    for j in range(4):
+        step = 1e-6 * max(abs(parameters[j]), 1e-3)
+        shifted = parameters.copy()
+        shifted[j] += step
+        jacobian[:, j] = (times(shifted) - estimate) / step
+    return estimate, jacobian @ covariance @ jacobian.T, amplitude
 
 
 def rise_times(
@@ -76,27 +126,42 @@ def rise_times(
     bootstrap: int = 100,
     seed: int = 0,
 ) -> RiseEstimate:
-    """t50 and t90 after the pump steps on at ``step_at_s``, with Poisson-bootstrap uncertainties.
+    """t50 and t90 after the pump steps on at ``step_at_s``, with uncertainties.
 
     Baseline: mean before the step; plateau: mean of the last
     ``plateau_fraction`` of the trace (the trace must be long enough to
     settle).  Faint traces are re-binned so that every bin after the step
-    holds ~25 counts of signal (keeping at least 50 bins).  Crossing times
-    are read from the best monotone (isotonic) fit to the bins, which copes
-    with shot noise without smoothing away the sharp avalanche onset.
+    holds ~25 counts of signal (keeping at least 50 bins).  The times come
+    from a Richards-curve fit (:func:`richards`) weighted by Poisson errors,
+    uncertainties from its covariance.  Reading crossings off the noisy bins
+    instead is biased late: near the plateau a monotone fit is dragged down
+    by every low bin that follows.  Should the fit fail, the crossings of the
+    isotonic fit are returned (``method`` "isotonic") with Poisson-bootstrap
+    uncertainties.
     """
     times = trace[time].to_numpy(dtype=float)
     counts = trace[signal].to_numpy(dtype=float)
-    t50, t90, baseline, plateau = _rise(times, counts, step_at_s, plateau_fraction)
+    t, after, baseline, plateau, factor = _prepare(times, counts, step_at_s, plateau_fraction)
+    t50_iso, t90_iso = _isotonic_times(t, after, baseline, plateau)
+    try:
+        (t50, t90), covariance, amplitude = _fit_richards(t, after, baseline, plateau, t50_iso, t90_iso)
+        errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+        if np.all(np.isfinite([t50, t90, *errors])) and 0 <= t50 < t90 <= 2 * t[-1]:
+            return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), baseline / factor,
+                                float(baseline + amplitude) / factor)
+    except (RuntimeError, ValueError):
+        pass
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(bootstrap):
         try:
-            draws.append(_rise(times, rng.poisson(np.maximum(counts, 0)).astype(float), step_at_s, plateau_fraction)[:2])
+            redrawn = _prepare(times, rng.poisson(np.maximum(counts, 0)).astype(float), step_at_s, plateau_fraction)
+            draws.append(_isotonic_times(*redrawn[:4]))
         except ValueError:
             continue
     spread = np.nanstd(np.array(draws), axis=0) if len(draws) >= 10 else (float("nan"), float("nan"))
-    return RiseEstimate(t50, t90, float(spread[0]), float(spread[1]), baseline, plateau)
+    return RiseEstimate(t50_iso, t90_iso, float(spread[0]), float(spread[1]), baseline / factor, plateau / factor,
+                        "isotonic")
 
 
 def decay_time(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.polynomial import Polynomial
 from scipy.interpolate import make_smoothing_spline
 
 
@@ -13,14 +14,22 @@ def calibration(
     signal: str = "count_rate_s",
     *,
     background: float = 0.0,
+    degree: int = 2,
+    spline: bool = False,
     smoothing: float | None = None,
 ) -> pd.DataFrame:
-    """Mean signal per temperature, a smoothing spline through ln(signal), and S_r = |dI/dT| / I in %/K.
+    """Mean signal per temperature, a smooth fit of ln(signal) against T, and S_r = |dI/dT| / I in %/K.
+
+    The fit is a polynomial of ``degree`` in T through ln(signal), weighted
+    by each temperature's standard error: S_r is a derivative, and a curve
+    that follows every wiggle of the data (pump drift, shot noise) turns
+    each wiggle into a spurious peak of S_r.  ``spline=True`` fits a
+    smoothing spline instead (``smoothing``: its penalty; None chooses it by
+    generalised cross-validation), for wide ranges sampled at many
+    temperatures.
 
     Returns one row per temperature: ``temperature_k``, the mean signal, its
-    standard error, the fitted value (a smoothing spline with five or more
-    temperatures, a quadratic below that), and
-    ``relative_sensitivity_percent_per_k``.
+    standard error, the fitted value and ``relative_sensitivity_percent_per_k``.
     """
     grouped = data.groupby(temperature)[signal]
     table = pd.DataFrame({
@@ -30,20 +39,30 @@ def calibration(
     })
     if len(table) < 3:
         raise ValueError("a calibration needs at least three temperatures")
-    positive = table[signal] > 0
-    if not positive.all():
+    if not (table[signal] > 0).all():
         raise ValueError("the signal must be above background at every temperature")
     t = table[temperature].to_numpy()
     log_signal = np.log(table[signal].to_numpy())
-    if len(t) >= 5:
-        curve = make_smoothing_spline(t, log_signal, lam=smoothing)
+    weights = _weights(table[f"{signal}_error"].to_numpy() / table[signal].to_numpy())
+    if spline and len(t) >= 5:
+        curve = make_smoothing_spline(t, log_signal, w=weights**2, lam=smoothing)
         slope = curve.derivative()
-    else:  # too few temperatures for a spline: a quadratic (or line) in ln I
-        curve = np.poly1d(np.polyfit(t, log_signal, min(2, len(t) - 1)))
+    else:
+        curve = Polynomial.fit(t, log_signal, min(degree, len(t) - 1), w=weights)
         slope = curve.deriv()
     table["fit"] = np.exp(curve(t))
     table["relative_sensitivity_percent_per_k"] = 100.0 * np.abs(slope(t))
     return table
+
+
+def _weights(relative_errors: np.ndarray) -> np.ndarray:
+    """1/sigma of ln(signal), normalised; equal weights where errors are unknown (single readings)."""
+    known = relative_errors > 0
+    if not known.any():
+        return np.ones_like(relative_errors)
+    floor = np.median(relative_errors[known])
+    sigma = np.where(known, np.maximum(relative_errors, 0.1 * floor), floor)
+    return (1.0 / sigma) / np.mean(1.0 / sigma)
 
 
 def temperature_from_signal(table: pd.DataFrame, signal_value: float, temperature: str = "temperature_k",

@@ -10,9 +10,12 @@ from anplab.procedures.analysis.rise import decay_time, rise_times
 from anplab.procedures.analysis.slope import local_slope
 from anplab.procedures.analysis.thermometry import calibration, temperature_from_signal
 from anplab.procedures.analysis.threshold import avalanche_threshold
+from anplab.simulated.physics import characteristics
 from anplab.simulated.physics.characteristics import avalanche_threshold as model_threshold
 from anplab.simulated.physics.materials import get_material
+from anplab.simulated.physics.pump_waveforms import Constant
 from anplab.simulated.physics.steady_state import steady_state
+from anplab.simulated.physics.transient import transient
 
 RNG = np.random.default_rng(42)
 
@@ -58,6 +61,27 @@ def test_rise_times_of_an_exponential_rise():
     assert estimate.t90_uncertainty_s < 0.05 * estimate.t90_s
 
 
+def test_rise_times_of_a_faint_avalanche_rise_are_not_biased_late():
+    # The model's own rise 25 % above threshold, ~25 counts per 10 ms bin at the plateau: a monotone fit
+    # through such bins reads t90 late; the Richards fit must not.
+    material = get_material("tm-1064")
+    threshold = float(model_threshold(material, 295.0).intensity_kw_cm2)
+    t = np.arange(0.0, 3.0, 0.001)
+    emission = transient(material, Constant(1.25 * threshold), t, 295.0).emission()
+    truth = characteristics.rise_time(material, 1.25 * threshold, 295.0)
+    per_bin = emission.reshape(-1, 10).mean(axis=1)
+    rng = np.random.default_rng(3)
+    estimates = []
+    for _ in range(12):
+        counts = np.concatenate([rng.poisson(1.0, 5), rng.poisson(1.0 + 25.0 * per_bin / per_bin[-1])])
+        times = np.concatenate([np.arange(-5, 0) + 0.5, np.arange(per_bin.size) + 0.5]) * 0.01
+        estimates.append(rise_times(pd.DataFrame({"time_s": times, "counts": counts})))
+    t90 = np.array([e.t90_s for e in estimates])
+    assert np.mean(t90) == pytest.approx(float(truth.t90_s), rel=0.05)
+    assert np.all(np.abs(t90 - float(truth.t90_s)) < 4 * np.array([e.t90_uncertainty_s for e in estimates]))
+    assert np.mean([e.t50_s for e in estimates]) == pytest.approx(float(truth.t50_s), rel=0.05)
+
+
 def test_decay_time_of_an_exponential_decay():
     tau = 0.05
     t = np.arange(-0.1, 0.5, 0.001)
@@ -89,6 +113,20 @@ def test_thermometric_calibration_and_sensitivity():
     table = calibration(data)
     assert table["relative_sensitivity_percent_per_k"].to_numpy() == pytest.approx(2.0, rel=0.05)
     assert temperature_from_signal(table, 1e4 * np.exp(-0.02 * 75)) == pytest.approx(275.0, abs=1.0)
+    assert calibration(data, spline=True)["relative_sensitivity_percent_per_k"].to_numpy() == pytest.approx(2.0, rel=0.05)
+
+
+def test_calibration_does_not_turn_noise_into_sensitivity_peaks():
+    # S_r rises linearly from 0.4 to 0.9 %/K; readings scatter by 3 % between temperatures (pump drift).
+    temperatures = np.linspace(210, 300, 10)
+    sensitivity = 0.4 + 0.5 * (temperatures - 210) / 90  # %/K, so ln I = -(0.004 T + 0.5e-2 (T-210)^2 / 180)
+    log_signal = -(0.004 * (temperatures - 210) + 0.005 * (temperatures - 210) ** 2 / 180)
+    rng = np.random.default_rng(11)
+    noisy = np.exp(log_signal + rng.normal(0, 0.03, temperatures.size)) * 1e4
+    data = pd.DataFrame({"temperature_k": np.repeat(temperatures, 5),
+                         "count_rate_s": np.repeat(noisy, 5) * rng.normal(1, 0.005, 50)})
+    table = calibration(data)
+    assert table["relative_sensitivity_percent_per_k"].to_numpy() == pytest.approx(sensitivity, abs=0.25)
 
 
 def test_pattern_fidelity_and_contrast():

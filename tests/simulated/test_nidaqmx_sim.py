@@ -246,10 +246,11 @@ def test_each_pixel_gets_the_counts_of_its_own_ao_sample():
             y_um = b.world.sample.sample.positions_um[:2, 1]  # two lines, each through a particle
             if through_daq:
                 results.append(b.scanner().raster(x_um, y_um, 0.2, counter=b.photon_counter()).ravel())
-            else:  # the same waveform straight into the world, with the galvo's closing sample
+            else:  # the same waveform straight into the world: one lead-in sample, the pixels, the closing sample
                 xv, yv = np.tile(x_um, 2) / 10, np.repeat(y_um, 32) / 10
-                counts = b.world.raster(np.append(xv, xv[-1]), np.append(yv, yv[-1]), 5.0, ["spad"])["spad"]
-                results.append(counts[:-1])
+                xv, yv = np.r_[xv[0], xv, xv[-1]], np.r_[yv[0], yv, yv[-1]]
+                counts = b.world.raster(xv, yv, 5.0, ["spad"])["spad"]
+                results.append(counts[1:-1])
     image, direct = results
     assert image.max() > 5 * np.median(image)  # the lines cross particles
     np.testing.assert_array_equal(image, direct)

@@ -58,7 +58,7 @@ def test_identification_and_header_forms(device):
     assert device.handle("SOUR:CURR:LIM?") == "1.200000E+00"
     assert device.handle("SOUR:CURR? MAX") == "1.200000E+00"
     assert device.handle("SOUR2:TEMP?") == device.handle("SOURCE2:TEMPERATURE:SPOINT?") == "2.500000E+01"
-    assert device.handle("OUTP1:STAT?;OUTP2:STAT?") == "0;0"
+    assert device.handle("OUTP1:STAT?;OUTP2:STAT?") == "0;1"  # the bench switched the TEC on when it opened
     assert errors(device) == []
 
 
@@ -95,6 +95,7 @@ def test_the_error_queue_holds_ten_and_reports_overflow(device):
 
 
 def test_the_laser_needs_the_key_and_a_running_tec(device):
+    device.handle("OUTP2 OFF")
     device.handle("OUTP1 ON")
     assert device.handle("OUTP1?") == "0"
     device.handle("OUTP2 ON")
@@ -221,3 +222,13 @@ def test_typical_diodes_and_rated_power():
     assert pump.rated_power_w == pytest.approx(0.35 * (1.5 - 0.06))
     assert writer.slope_w_per_a == 0.6 and writer.max_current_a == 0.2
     assert pump.threshold_at(35.0) > pump.threshold_a > pump.threshold_at(15.0)
+
+
+def test_the_power_read_back_is_what_the_diode_emits_even_before_its_tec_has_settled(bench):
+    writer = bench.laser("write_852")
+    bench.devices["write_852"].handle("SOUR2:TEMP 30")  # a new TEC setpoint: the diode is 8 K off for seconds
+    writer.set_power(0.004)  # a few mA above threshold, where temperature matters most
+    writer.emission_on()
+    emitted = bench.world.laser_output_w("write_852")
+    assert abs(emitted / 0.004 - 1) > 0.05  # the nominal L-I curve is off...
+    assert writer.power_w == pytest.approx(emitted, rel=1e-3)  # ...the monitor photodiode is not

@@ -1,0 +1,77 @@
+"""The settling criterion waits for slow rises and does not wait for settled signals."""
+
+import numpy as np
+import pytest
+
+from anplab.procedures.settling import read_when_settled
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.t += seconds
+
+
+class RisingEmission:
+    """Counts from a rate that approaches ``final`` from ``initial`` with time constant ``tau_s``."""
+
+    def __init__(self, clock, initial, final, tau_s, seed=0):
+        self.clock, self.initial, self.final, self.tau = clock, initial, final, tau_s
+        self.rng = np.random.default_rng(seed)
+
+    def expected(self, t):
+        return self.final * t + (self.initial - self.final) * self.tau * (1 - np.exp(-t / self.tau))
+
+    def count(self, gate_s):
+        before = self.expected(self.clock.t)
+        self.clock.sleep(gate_s)
+        return int(self.rng.poisson(self.expected(self.clock.t) - before))
+
+
+def settle(initial, final, tau_s, seed, **options):
+    clock = Clock()
+    options = {"gate_s": 0.1, "tolerance": 0.05, "readings": 3, "max_wait_s": 60.0, **options}
+    return read_when_settled(RisingEmission(clock, initial, final, tau_s, seed), clock, **options), clock
+
+
+@pytest.mark.parametrize("tau_s", [0.3, 1.0, 3.0])
+def test_a_slow_rise_is_read_close_to_its_plateau(tau_s):
+    ratios, waits = [], []
+    for seed in range(20):
+        reading, _ = settle(100.0, 3000.0, tau_s, seed)
+        assert reading.settled
+        ratios.append(reading.count_rate_s / 3000.0)
+        waits.append(reading.settle_time_s)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.05)
+    assert min(ratios) > 0.9
+    assert np.mean(waits) > tau_s  # it waited for the rise, not a fixed delay
+
+
+def test_a_settled_signal_is_read_without_waiting():
+    reading, clock = settle(3000.0, 3000.0, 1.0, seed=1)
+    assert reading.settled and clock.t < 1.5
+    assert reading.count_rate_s == pytest.approx(3000.0, rel=0.05)
+
+
+def test_faint_signals_get_longer_gates_and_enough_counts():
+    reading, _ = settle(30.0, 30.0, 1.0, seed=2, min_counts=1000, max_integration_s=60.0)
+    assert reading.counts >= 1000
+    assert reading.count_rate_s == pytest.approx(30.0, rel=0.1)
+
+
+def test_an_emission_that_never_settles_is_reported_as_such():
+    reading, clock = settle(100.0, 1e5, 100.0, seed=3, max_wait_s=5.0)
+    assert not reading.settled
+    assert 5.0 <= clock.t < 8.0
+
+
+def test_a_stop_request_ends_the_wait():
+    clock = Clock()
+    counter = RisingEmission(clock, 100.0, 1e5, 100.0)
+    reading = read_when_settled(counter, clock, gate_s=0.1, max_wait_s=1e4, should_stop=lambda: clock.t > 2.0)
+    assert not reading.settled and clock.t < 4.0

@@ -90,8 +90,10 @@ def register(commands) -> None:
         return p
 
     p = add("s-curve", s_curve, "steady-state emission and local slope against peak pump intensity")
-    p.add_argument("--min", type=positive_float, default=None, metavar="KW_CM2", help="lowest intensity (default: threshold / 30)")
-    p.add_argument("--max", type=positive_float, default=None, metavar="KW_CM2", help="highest intensity (default: threshold x 30)")
+    p.add_argument("--min", type=positive_float, default=None, metavar="KW_CM2",
+                   help="lowest intensity (default: threshold / 30)")
+    p.add_argument("--max", type=positive_float, default=None, metavar="KW_CM2",
+                   help="highest intensity (default: threshold x 30)")
     p.add_argument("--points", type=count(2), default=200, help="number of log-spaced intensities")
 
     p = add("rise", rise, "emission after the pump steps on from dark (and optionally off again)")
@@ -158,7 +160,8 @@ def s_curve(args) -> None:
         raise UserError(f"--max ({high:g}) must be above --min ({low:g})")
     intensity = np.geomspace(low, high, args.points)
     ss = steady_state(material, intensity, args.temperature)
-    _write(pd.DataFrame({"intensity_kw_cm2": intensity, "emission": ss.emission(args.band), "slope": ss.slope(args.band)}), args.out)
+    _write(pd.DataFrame({"intensity_kw_cm2": intensity, "emission": ss.emission(args.band),
+                         "slope": ss.slope(args.band)}), args.out)
 
 
 def rise(args) -> None:
@@ -232,6 +235,7 @@ def summary(args) -> None:
         ("passi_best_intensity_kw_cm2", best_i),
         ("passi_best_fwhm_nm", best_fwhm),
         ("passi_fwhm_nm_at_twice_threshold", twice),
-        ("power_law_fwhm_nm_at_twice_threshold", float(power_law_fwhm(material.pump_wavelength_nm, args.na, slope_twice))),
+        ("power_law_fwhm_nm_at_twice_threshold",
+         float(power_law_fwhm(material.pump_wavelength_nm, args.na, slope_twice))),
     ]
     _write(pd.DataFrame(rows, columns=["quantity", "value"]), args.out)

@@ -87,7 +87,8 @@ def run_command(args) -> int:
     procedure = build_procedure(args.procedure, args.set, args.bench)
     bench_name = procedure.bench_file or procedure.DEFAULT_BENCH
     if bench_name not in ("simulated", "simulated-film") and not Path(bench_name).is_file():
-        raise UserError(f"--bench: {bench_name!r} is neither a bench file nor a built-in bench (simulated, simulated-film)")
+        raise UserError(f"--bench: {bench_name!r} is neither a bench file nor a built-in bench "
+                        "(simulated, simulated-film)")
     try:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -100,7 +101,8 @@ def run_command(args) -> int:
             procedure.check_against_bench()  # before anything moves
         except (LimitError, ValueError, RoleError) as error:
             raise UserError(str(error)) from None
-        bar = tqdm(total=100, disable=args.quiet, file=sys.stderr, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}]")
+        bar = tqdm(total=100, disable=args.quiet, file=sys.stderr, unit="%",
+                   bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}]")
 
         def progress(percent: float) -> None:
             bar.update(max(0.0, percent - bar.n))

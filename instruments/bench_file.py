@@ -325,7 +325,7 @@ def _as_bench_error(error: ValidationError, lines: dict, source: str) -> BenchFi
             path = path + ("role",)
         messages.append((_line(lines, path), ".".join(map(str, path)) or None, message))
     line, field, message = messages[0]
-    more = [f"{source}:{l}: {f}: {m}" if l else f"{source}: {f}: {m}" for l, f, m in messages[1:]]
+    more = [f"{source}:{n}: {f}: {m}" if n else f"{source}: {f}: {m}" for n, f, m in messages[1:]]
     return BenchFileError(source, line, field, message, more=more)
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class DriverEntry:
     key: str
@@ -103,7 +102,8 @@ def visa_address_problem(address: str, simulated_bench: bool) -> str | None:
     try:
         rname.parse_resource_name(address)
     except Exception:
-        return f"{address!r} is not a VISA resource string (e.g. TCPIP::10.0.0.5::10001::SOCKET, GPIB0::12::INSTR, ASRL/dev/ttyUSB0::INSTR) or a serial port"
+        return (f"{address!r} is not a VISA resource string (e.g. TCPIP::10.0.0.5::10001::SOCKET, GPIB0::12::INSTR, "
+                "ASRL/dev/ttyUSB0::INSTR) or a serial port")
     return None
 
 

@@ -28,7 +28,8 @@ def load_with_lines(text: str, source: str) -> tuple[object, dict[tuple, int]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
-        raise BenchFileError(source, mark.line + 1 if mark else None, None, f"not valid YAML: {error.problem}") from None
+        raise BenchFileError(source, mark.line + 1 if mark else None, None,
+                             f"not valid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
         raise BenchFileError(source, None, None, f"not valid YAML: {error}") from None
     if node is None:

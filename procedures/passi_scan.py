@@ -37,7 +37,7 @@ class PassiScan(ParticleExperiment):
     width = FloatParameter("Field of view", units="um", default=2.0, minimum=0.01, maximum=1e4)
     pixels = IntegerParameter("Pixels per side", default=64, minimum=4, maximum=2048)
     dwell = FloatParameter("Pixel dwell", units="s", default=0.05, minimum=1e-6, maximum=60.0)
-    sweep_points = IntegerParameter("S-curve points on the brightest particle", default=30, minimum=6, maximum=500)
+    sweep_points = IntegerParameter("S-curve points from 0.7x to 3x threshold", default=20, minimum=4, maximum=500)
 
     DATA_COLUMNS = ["kind", "intensity_kw_cm2", "counts", "gate_s", "count_rate_s", "time_s"]
 
@@ -78,13 +78,13 @@ class PassiScan(ParticleExperiment):
         return np.linspace(cx - half, cx + half, self.pixels), np.linspace(cy - half, cy + half, self.pixels)
 
     def execute(self) -> None:
-        dark = self.measure_dark(0.1)
-        self.emit("results", {"kind": DARK, "intensity_kw_cm2": 0.0, "counts": dark, "gate_s": 1.0,
-                              "count_rate_s": dark / 1.0, "time_s": self.clock.now()})
+        dark, seconds = self.measure_dark(0.1)
+        self.emit("results", {"kind": DARK, "intensity_kw_cm2": 0.0, "counts": dark, "gate_s": seconds,
+                              "count_rate_s": dark / seconds, "time_s": self.clock.now()})
         self.aim()
         centre = self.field_centre() or self.galvo.position_um
         self.check_field(*centre)
-        threshold = self.measure_s_curve(dark / 1.0)
+        threshold = self.measure_s_curve(dark / seconds)
         if self.intensities.strip().lower() == "auto":
             plan = [threshold * f for f in parse_list(self.auto_factors, "auto factors")]
             self.check_powers(*plan)
@@ -100,22 +100,25 @@ class PassiScan(ParticleExperiment):
             self.store_image(f"passi_{k}", image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
                              wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
             self.emit("results", {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),
-                                  "gate_s": self.dwell * image.size, "count_rate_s": image.sum() / (self.dwell * image.size),
+                                  "gate_s": self.dwell * image.size,
+                                  "count_rate_s": image.sum() / (self.dwell * image.size),
                                   "time_s": self.clock.now()})
             self.progress((k + 1) / len(plan))
 
     def measure_s_curve(self, background: float) -> float:
-        rows = []
-        for intensity in np.geomspace(self.search_intensity / 30.0, self.search_intensity, self.sweep_points):
+        """Home in on the threshold, then sample S(I) over the imaging range; records both, returns the threshold."""
+        threshold, rows = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity,
+                                                background=background)
+        highest = min(3.0 * threshold, self.bench.peak_intensity_kw_cm2(self.pump.name, self.pump.limits.max_power_w))
+        for intensity in np.geomspace(0.7 * threshold, highest, self.sweep_points):
             self.pump.set_power(self.power_for(intensity))
-            if not self.pump.emission:
-                self.pump.emission_on()
-            reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
-            row = {"kind": SCURVE, "intensity_kw_cm2": float(intensity), "counts": reading.counts,
-                   "gate_s": reading.gate_s, "count_rate_s": reading.count_rate_s, "time_s": self.clock.now()}
-            rows.append(row)
-        self.emit("batch results", rows)
-        return avalanche_threshold(pd.DataFrame(rows), background=background).threshold_kw_cm2
+            reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0,
+                                        min_counts=200, max_integration_s=2.0, should_stop=self.should_stop)
+            rows.append({"intensity_kw_cm2": float(intensity), "counts": reading.counts, "gate_s": reading.gate_s,
+                         "count_rate_s": reading.count_rate_s})
+        now = self.clock.now()
+        self.emit("batch results", [{"kind": SCURVE, **row, "time_s": now} for row in rows])
+        return threshold
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
         return analyse_passi(data, images)

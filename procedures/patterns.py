@@ -38,7 +38,8 @@ def load_pattern(source: str, pixels: int) -> np.ndarray:
         return built_in_pattern(source, pixels)
     path = Path(source)
     if not path.is_file():
-        raise ValueError(f"pattern {source!r} is neither a built-in pattern ({', '.join(BUILT_IN)}) nor a readable file")
+        raise ValueError(f"pattern {source!r} is neither a built-in pattern ({', '.join(BUILT_IN)}) "
+                         "nor a readable file")
     try:
         if path.suffix.lower() == ".npy":
             array = np.load(path, allow_pickle=False)

@@ -58,7 +58,8 @@ class Photopatterning(BenchProcedure):
                                  (self.reader, self.erase_intensity)):
             watts = self.bench.beam_power_for_intensity(laser.name, intensity)
             if watts > laser.limits.max_power_w:
-                raise LimitError(laser.name, f"power for {intensity:g} kW/cm²", watts, 0.0, laser.limits.max_power_w, "W")
+                raise LimitError(laser.name, f"power for {intensity:g} kW/cm²", watts, 0.0,
+                                 laser.limits.max_power_w, "W")
 
     def extent_um(self) -> float:
         return self.pattern_pixels * self.pixel
@@ -130,7 +131,8 @@ class Photopatterning(BenchProcedure):
         self.reader.set_power(0.0)
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
-        summary: dict = {"pixels_written": int(len(data)), "total_dose_j": float(data.dose_j.sum()) if len(data) else 0.0}
+        summary: dict = {"pixels_written": int(len(data)),
+                         "total_dose_j": float(data.dose_j.sum()) if len(data) else 0.0}
         target = images.get("target", {}).get("image")
         if target is None:
             return summary
@@ -153,14 +155,16 @@ class Photopatterning(BenchProcedure):
 
         from . import figures  # noqa: F401
 
-        shown = [(name, images[name]) for name in ("target", "dose_j", "readout", "readout_after_erase") if name in images]
+        shown = [(name, images[name]) for name in ("target", "dose_j", "readout", "readout_after_erase")
+                 if name in images]
         figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
         for axis, (name, entry) in zip(axes[0], shown):
             x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
             axis.imshow(entry["image"], origin="lower", cmap="magma", extent=(x[0], x[-1], x[0], x[-1]))
             axis.set_title(name.replace("_", " "))
             axis.set_xlabel("x (µm)")
-        title = f"fidelity {summary.get('fidelity', float('nan')):.2f}, contrast {summary.get('contrast', float('nan')):.2f}"
+        title = (f"fidelity {summary.get('fidelity', float('nan')):.2f}, "
+                 f"contrast {summary.get('contrast', float('nan')):.2f}")
         figure.suptitle(title)
         figure.tight_layout()
         return {"photopattern": figure}

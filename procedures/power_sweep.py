@@ -54,7 +54,8 @@ class ParticleExperiment(BenchProcedure):
         self.pump = self.instrument("laser", self.laser)
         self.detector = self.instrument("photon_counter", self.counter)
         meters = self.bench.by_role("power_meter")
-        self.meter = self.instrument("power_meter", self.power_meter) if (self.power_meter or len(meters) == 1) else None
+        self.meter = (self.instrument("power_meter", self.power_meter)
+                      if (self.power_meter or len(meters) == 1) else None)
         scanners = self.bench.by_role("scanner")
         self.galvo = self.instrument("scanner", self.scanner) if (self.scanner or len(scanners) == 1) else None
         parse_target(self.target)
@@ -70,10 +71,19 @@ class ParticleExperiment(BenchProcedure):
                 raise LimitError(self.pump.name, f"power for {intensity:g} kW/cm²", watts, 0.0,
                                  self.pump.limits.max_power_w, "W")
 
-    def measure_dark(self, gate_s: float, gates: int = 10) -> int:
-        """Counts in ``gates`` gates with the pump off (the background of everything that follows)."""
+    def measure_dark(self, gate_s: float, *, min_counts: int = 1000, max_s: float = 10.0) -> tuple[int, float]:
+        """(counts, seconds) with the pump off: the background of everything that follows.
+
+        Counts until ``min_counts`` (3 % precision) or ``max_s``, at least ten
+        gates: the background is subtracted from every point, so an error in
+        it bends the foot of the S-curve.
+        """
         self.pump.emission_off()
-        return sum(self.detector.count(gate_s) for _ in range(gates))
+        counts, counted = 0, 0.0
+        while (counts < min_counts and counted < max_s) or counted < 10 * gate_s - 1e-12:
+            counts += self.detector.count(gate_s)
+            counted += gate_s
+        return counts, counted
 
     def aim(self) -> None:
         """Park the beam on the target particle."""
@@ -94,29 +104,35 @@ class ParticleExperiment(BenchProcedure):
         logging.getLogger(type(self).__module__).info(message)
 
     def locate_threshold(self, low: float, high: float, *, precision: float = 0.02, gate_s: float = 0.05,
-                         background: float | None = None) -> float:
-        """The threshold of the particle under the beam, homed in on with settled readings (not recorded)."""
+                         background: float | None = None) -> tuple[float, list[dict]]:
+        """The threshold of the particle under the beam, homed in on with settled readings.
+
+        Returns the threshold and the readings (intensity_kw_cm2, count_rate_s,
+        counts, gate_s), for the caller to record if it wants them.
+        """
         from .threshold_finder import home_in
 
-        background = self.detector.dark_count_rate_s if background is None else background
+        if background is None:
+            counts, seconds = self.measure_dark(gate_s)
+            background = counts / seconds
         self.pump.set_power(self.power_for(low))
         if not self.pump.emission:
             self.pump.emission_on()
         rows = []
 
-        def measure(intensity: float) -> float:
+        def measure(intensity: float) -> tuple[float, float]:
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=gate_s, readings=3, max_wait_s=10.0,
                                         min_counts=200, max_integration_s=2.0, should_stop=self.should_stop)
             rows.append({"intensity_kw_cm2": intensity, "count_rate_s": reading.count_rate_s,
                          "counts": reading.counts, "gate_s": reading.gate_s})
-            return reading.count_rate_s - background
+            return reading.count_rate_s - background, np.sqrt(max(reading.counts, 1)) / reading.gate_s
 
         home_in(measure, low, high, survey_points=10, precision=precision, max_points=30,
                 should_stop=self.should_stop)
         threshold = avalanche_threshold(pd.DataFrame(rows), background=background).threshold_kw_cm2
         self.log_info(f"threshold located at {threshold:.4g} kW/cm^2 from {len(rows)} settled readings")
-        return threshold
+        return threshold, rows
 
     def beam_power_now(self, setpoint_w: float) -> float:
         """Laser output from the pick-off power meter if there is one, else the laser's own reading."""
@@ -160,12 +176,12 @@ class PowerSweep(ParticleExperiment):
 
     def record_dark(self) -> float:
         """Measure and record the dark count rate; returns it."""
-        dark = self.measure_dark(self.gate)
+        dark, seconds = self.measure_dark(self.gate)
         self.emit("results", {"direction": DARK, "power_setpoint_w": 0.0, "beam_power_w": 0.0,
-                              "intensity_kw_cm2": 0.0, "counts": dark, "gate_s": 10 * self.gate,
-                              "count_rate_s": dark / (10 * self.gate), "settle_time_s": 0.0, "settled": 1,
+                              "intensity_kw_cm2": 0.0, "counts": dark, "gate_s": seconds,
+                              "count_rate_s": dark / seconds, "settle_time_s": 0.0, "settled": 1,
                               "time_s": self.clock.now()})
-        return dark / (10 * self.gate)
+        return dark / seconds
 
     def execute(self) -> None:
         self.record_dark()

@@ -50,7 +50,7 @@ class RiseTime(ParticleExperiment):
         self.aim()
         self.located_threshold = None
         if self.intensities.strip().lower() == "auto":
-            self.located_threshold = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity)
+            self.located_threshold, _ = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity)
             plan = [self.located_threshold * f for f in parse_list(self.auto_factors, "auto factors")]
             self.check_powers(*plan)
         else:

@@ -121,7 +121,8 @@ def run_procedure(
         try:
             procedure.shutdown()
         finally:
-            procedure.status = {"finished": Procedure.FINISHED, "stopped": Procedure.ABORTED}.get(ended, Procedure.FAILED)
+            procedure.status = {"finished": Procedure.FINISHED,
+                                "stopped": Procedure.ABORTED}.get(ended, Procedure.FAILED)
 
     summary = _analyse(procedure, folder)
     metadata.update({

@@ -70,8 +70,8 @@ class Thermometry(ParticleExperiment):
     def execute(self) -> None:
         plan = parse_list(self.temperatures, "temperatures")
         self.controller.ramp_rate_k_per_min = self.ramp_rate
-        dark = self.measure_dark(self.gate)
-        self.emit("results", self._row(DARK, float("nan"), 0.0, 0.0, dark, 10 * self.gate))
+        dark, seconds = self.measure_dark(self.gate)
+        self.emit("results", self._row(DARK, float("nan"), 0.0, 0.0, dark, seconds))
         self.aim()
         for k, kelvin in enumerate(plan):
             if self.should_stop():
@@ -101,8 +101,8 @@ class Thermometry(ParticleExperiment):
             self.pump.emission_on()
         settled = read_when_settled(self.detector, self.clock, gate_s=self.gate, readings=3, max_wait_s=30.0)
         setpoint = self.power_for(self.intensity)
-        rows = [self._row(EMISSION, kelvin, self.intensity, self.beam_power_now(setpoint), self.detector.count(self.gate),
-                          self.gate) for _ in range(self.repeats)]
+        rows = [self._row(EMISSION, kelvin, self.intensity, self.beam_power_now(setpoint),
+                          self.detector.count(self.gate), self.gate) for _ in range(self.repeats)]
         if not settled.settled:
             self.log_info(f"emission at {kelvin} K did not settle within 30 s")
         self.emit("batch results", rows)
@@ -112,8 +112,8 @@ class Thermometry(ParticleExperiment):
         for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
-            rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)), reading.counts,
-                                  reading.gate_s))
+            rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)),
+                                  reading.counts, reading.gate_s))
         self.emit("batch results", rows)
 
     def measure_rise(self, kelvin: float) -> None:
@@ -147,7 +147,8 @@ class Thermometry(ParticleExperiment):
             axes[0].plot(table.temperature_k, table.fit, "-", label="fit")
             axes[0].set_yscale("log")
             twin = axes[0].twinx()
-            twin.plot(table.temperature_k, table.relative_sensitivity_percent_per_k, "r--", label="S_r")
+            twin.errorbar(table.temperature_k, table.relative_sensitivity_percent_per_k,
+                          yerr=table.relative_sensitivity_uncertainty_percent_per_k, fmt="r--", label="S_r")
             twin.set_ylabel("S_r (%/K)", color="r")
             axes[0].set_xlabel("temperature (K)")
             axes[0].set_ylabel("count rate above dark (1/s)")
@@ -183,6 +184,9 @@ def analyse_thermometry(data: pd.DataFrame) -> dict:
         summary["calibration"] = table.to_dict(orient="records")
         summary["s_r_percent_per_k"] = {f"{r.temperature_k:g}": r.relative_sensitivity_percent_per_k
                                         for r in table.itertuples()}
+        summary["s_r_uncertainty_percent_per_k"] = {
+            f"{r.temperature_k:g}": r.relative_sensitivity_uncertainty_percent_per_k for r in table.itertuples()
+        }
         summary["max_s_r_percent_per_k"] = float(table.relative_sensitivity_percent_per_k.max())
         slope = np.polyfit(table.temperature_k, np.log(table.count_rate_s), 1)[0]
         summary["emission_trend"] = "rises with temperature" if slope > 0 else "falls with temperature"

@@ -14,11 +14,16 @@ from collections.abc import Callable
 import numpy as np
 
 
-def next_intensity(points: list[tuple[float, float]], precision: float) -> float | None:
-    """Where to measure next given (intensity, net signal) pairs; None once the peak is bracketed finely."""
+def next_intensity(points: list[tuple[float, float, float]], precision: float) -> float | None:
+    """Where to measure next given (intensity, net signal, its sigma); None once the peak is bracketed finely.
+
+    A signal within three sigmas of zero counts as three sigmas: below
+    threshold the net signal is noise around zero, and the log of noise has
+    slopes steeper than any avalanche.
+    """
     points = sorted(points)
     x = np.log([p[0] for p in points])
-    y = np.log(np.maximum([p[1] for p in points], 1e-3))
+    y = np.log(np.maximum([max(p[1], 3.0 * p[2]) for p in points], 1e-12))
     secants = np.diff(y) / np.diff(x)
     k = int(np.argmax(secants))
     # The slope peak lies in the steepest interval or next to it: refine the widest of those.
@@ -30,7 +35,7 @@ def next_intensity(points: list[tuple[float, float]], precision: float) -> float
 
 
 def home_in(
-    measure: Callable[[float], float],
+    measure: Callable[[float], tuple[float, float]],
     low: float,
     high: float,
     *,
@@ -39,15 +44,15 @@ def home_in(
     max_points: int = 30,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[tuple[float, float]]:
-    """Measure ``measure(intensity) -> net signal`` adaptively; returns every (intensity, signal) taken."""
-    taken: list[tuple[float, float]] = []
+    """Measure ``measure(intensity) -> (net signal, sigma)`` adaptively; returns every (intensity, signal, sigma)."""
+    taken: list[tuple[float, float, float]] = []
     for intensity in np.geomspace(low, high, survey_points):
         if should_stop():
             return taken
-        taken.append((float(intensity), measure(float(intensity))))
+        taken.append((float(intensity), *measure(float(intensity))))
     while len(taken) < max_points and not should_stop():
         intensity = next_intensity(taken, precision)
         if intensity is None:
             break
-        taken.append((intensity, measure(intensity)))
+        taken.append((intensity, *measure(intensity)))
     return taken

@@ -6,6 +6,7 @@ settled, recorded measurement as in a power sweep.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
@@ -31,12 +32,12 @@ class ThresholdSearch(PowerSweep):
             self.pump.emission_on()
         taken = 0
 
-        def measure(intensity: float) -> float:
+        def measure(intensity: float) -> tuple[float, float]:
             nonlocal taken
             row = self.measure_point(UP, intensity)
             taken += 1
             self.progress(taken / self.max_points)
-            return row["count_rate_s"] - background
+            return row["count_rate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]
 
         home_in(measure, self.min_intensity, self.max_intensity, survey_points=self.points,
                 precision=self.precision, max_points=self.max_points, should_stop=self.should_stop)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..instruments.registry import driver_entry
 from .clock import SimulationClock
+from .physics.detection import Detection
+from .physics.materials import get_material
+from .physics.samples import Film, ParticleField
 from .world import World
 from .world.beam_path import BeamPath
 from .world.cryostat import Cryostat
@@ -12,9 +15,6 @@ from .world.galvo import GalvoMirrors
 from .world.laser_emitter import LaserEmitter
 from .world.power_sensor import PowerSensor
 from .world.sample_response import SampleResponse
-from .physics.detection import Detection
-from .physics.materials import get_material
-from .physics.samples import Film, ParticleField
 
 _DEFAULT_SIMULATED_LASER_W = 1.0
 
@@ -57,16 +57,16 @@ def build_world(config, clock: SimulationClock) -> World:
         sample = Film(material, spec.extent_um[0], spec.extent_um[1], cell_nm=spec.cell_nm,
                       particles_per_um2=spec.particles_per_um2)
     else:
-        sample = ParticleField.random(material, spec.particles, spec.extent_um, min_separation_um=spec.min_separation_um,
-                                      shell_sd_nm=spec.shell_sd_nm, seed=seed)
+        sample = ParticleField.random(material, spec.particles, spec.extent_um,
+                                      min_separation_um=spec.min_separation_um, shell_sd_nm=spec.shell_sd_nm, seed=seed)
 
     detectors = {}
     for i, (name, counter) in enumerate(config.by_role("photon_counter").items()):
         calibration = counter.calibration
         detection = Detection(calibration.collection_efficiency, calibration.quantum_efficiency,
                               calibration.dark_count_rate_s, calibration.dead_time_s)
-        detectors[name] = DetectorHead(name, counter.band, detection, damage_count_rate_s=counter.limits.max_count_rate_s,
-                                       seed=seed * 1000 + 100 + i)
+        detectors[name] = DetectorHead(name, counter.band, detection,
+                                       damage_count_rate_s=counter.limits.max_count_rate_s, seed=seed * 1000 + 100 + i)
     bands = tuple(dict.fromkeys(head.band for head in detectors.values())) or (material.default_band,)
     sensors = {
         name: PowerSensor(name, kind=meter.calibration.sensor, seed=seed * 1000 + 200 + i)

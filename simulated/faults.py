@@ -32,7 +32,8 @@ class FaultPlan:
     truncate_rate: float = 0.0
     disconnect_rate: float = 0.0
     seed: int = 0
-    injected: dict[str, int] = field(default_factory=lambda: {"timeout": 0, "garble": 0, "truncate": 0, "disconnect": 0})
+    injected: dict[str, int] = field(default_factory=lambda: {"timeout": 0, "garble": 0, "truncate": 0,
+                                                              "disconnect": 0})
     _rng: np.random.Generator = field(default=None, repr=False)
 
     def __post_init__(self):

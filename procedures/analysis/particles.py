@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.ndimage import maximum_filter
-from scipy.optimize import curve_fit
+from scipy.optimize import OptimizeWarning, curve_fit
 
 
 def find_particles(
@@ -64,13 +66,16 @@ def particle_widths(
         start = (patch.max() - patch.min(), particle.x_um, particle.y_um, 2 * pixel, 2 * pixel, patch.min())
         sigma = np.sqrt(np.maximum(patch, 1.0)).ravel()  # Poisson weights
         try:
-            values, covariance = curve_fit(_gaussian, (xx, yy), patch.ravel(), p0=start, sigma=sigma,
-                                           maxfev=5000)
+            with warnings.catch_warnings():  # an undetermined covariance is reported as a NaN uncertainty below
+                warnings.simplefilter("ignore", OptimizeWarning)
+                values, covariance = curve_fit(_gaussian, (xx, yy), patch.ravel(), p0=start, sigma=sigma,
+                                               maxfev=5000)
         except (RuntimeError, ValueError):
             continue
         fwhm = 2.0 * np.sqrt(2.0 * np.log(2.0)) * 1e3
         fx, fy = abs(values[3]) * fwhm, abs(values[4]) * fwhm
-        errors = np.sqrt(np.clip(np.diag(covariance), 0, None)) if np.all(np.isfinite(covariance)) else np.full(6, np.nan)
+        errors = (np.sqrt(np.clip(np.diag(covariance), 0, None)) if np.all(np.isfinite(covariance))
+                  else np.full(6, np.nan))
         rows.append({
             "x_um": values[1], "y_um": values[2], "amplitude": values[0], "background": values[5],
             "fwhm_x_nm": fx, "fwhm_y_nm": fy, "fwhm_nm": float(np.sqrt(fx * fy)),

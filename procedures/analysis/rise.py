@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import curve_fit, isotonic_regression
+from scipy.optimize import OptimizeWarning, curve_fit, isotonic_regression
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,14 @@ def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
     guess_width = max((t90_guess - t50_guess) / 2.0, t[1] - t[0]) if np.isfinite(t90_guess - t50_guess) else t[-1] / 20
     guess = [span, t50_guess if np.isfinite(t50_guess) else t[-1] / 4, guess_width, 0.5]
     sigma = np.sqrt(np.maximum(after, 1.0))
-    parameters, covariance = curve_fit(
-        lambda x, a, t0, w, nu: baseline + richards(x, a, t0, w, nu), t, after, p0=guess, sigma=sigma,
-        absolute_sigma=True, bounds=([0.0, -t[-1], 1e-3 * (t[1] - t[0]), -1.0], [10 * span, 2 * t[-1], 2 * t[-1], 50.0]),
-        maxfev=20000,
-    )
+    with warnings.catch_warnings():  # an undetermined covariance gives NaN errors and the isotonic fallback
+        warnings.simplefilter("ignore", OptimizeWarning)
+        parameters, covariance = curve_fit(
+            lambda x, a, t0, w, nu: baseline + richards(x, a, t0, w, nu), t, after, p0=guess, sigma=sigma,
+            absolute_sigma=True,
+            bounds=([0.0, -t[-1], 1e-3 * (t[1] - t[0]), -1.0], [10 * span, 2 * t[-1], 2 * t[-1], 50.0]),
+            maxfev=20000,
+        )
     amplitude, t0, width, nu = parameters
 
     def times(p):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numpy.polynomial import Polynomial
 from scipy.interpolate import make_smoothing_spline
+from scipy.optimize import brentq
 
 
 def calibration(
@@ -29,7 +29,9 @@ def calibration(
     temperatures.
 
     Returns one row per temperature: ``temperature_k``, the mean signal, its
-    standard error, the fitted value and ``relative_sensitivity_percent_per_k``.
+    standard error, the fitted value, ``relative_sensitivity_percent_per_k``
+    and its standard error ``relative_sensitivity_uncertainty_percent_per_k``
+    (NaN for the spline).
     """
     grouped = data.groupby(temperature)[signal]
     table = pd.DataFrame({
@@ -43,26 +45,64 @@ def calibration(
         raise ValueError("the signal must be above background at every temperature")
     t = table[temperature].to_numpy()
     log_signal = np.log(table[signal].to_numpy())
-    weights = _weights(table[f"{signal}_error"].to_numpy() / table[signal].to_numpy())
+    relative_errors = table[f"{signal}_error"].to_numpy() / table[signal].to_numpy()
+    sigma = _log_sigmas(relative_errors)
     if spline and len(t) >= 5:
+        weights = (1.0 / sigma) / np.mean(1.0 / sigma)
         curve = make_smoothing_spline(t, log_signal, w=weights**2, lam=smoothing)
-        slope = curve.derivative()
+        fit, slope, slope_error = curve(t), curve.derivative()(t), np.full(len(t), np.nan)
     else:
-        curve = Polynomial.fit(t, log_signal, min(degree, len(t) - 1), w=weights)
-        slope = curve.deriv()
-    table["fit"] = np.exp(curve(t))
-    table["relative_sensitivity_percent_per_k"] = 100.0 * np.abs(slope(t))
+        fit, slope, slope_error = _polynomial(t, log_signal, sigma, min(degree, len(t) - 1))
+    table["fit"] = np.exp(fit)
+    table["relative_sensitivity_percent_per_k"] = 100.0 * np.abs(slope)
+    table["relative_sensitivity_uncertainty_percent_per_k"] = 100.0 * slope_error
     return table
 
 
-def _weights(relative_errors: np.ndarray) -> np.ndarray:
-    """1/sigma of ln(signal), normalised; equal weights where errors are unknown (single readings)."""
+def _polynomial(t: np.ndarray, log_signal: np.ndarray, sigma: np.ndarray, degree: int):
+    """Weighted polynomial fit of ln(signal): fitted values, d/dT and its standard error at each temperature.
+
+    When the points scatter about the fit more than their own errors allow
+    (pump drift between temperatures does that), an extra scatter common to
+    all temperatures is added in quadrature until the reduced chi-square is
+    one; the weights and the covariance then describe the data as they are.
+    With no spare degree of freedom the errors given are all there is (NaN
+    if none were given).
+    """
+    x = t - t.mean()
+    dof = len(t) - degree - 1
+    unknown = np.all(sigma == 1.0)  # no errors given: only the scatter about the fit tells
+    base = np.zeros_like(sigma) if unknown else sigma
+
+    def fit(extra: float):
+        total = np.sqrt(base**2 + extra**2)
+        coefficients, covariance = np.polyfit(x, log_signal, degree, w=1.0 / total, cov="unscaled")
+        residual = (log_signal - np.polyval(coefficients, x)) / total
+        return coefficients, covariance, float(residual @ residual) / dof if dof > 0 else 0.0
+
+    if dof <= 0:
+        coefficients, covariance, _ = fit(0.0 if not unknown else 1.0)
+        if unknown:
+            covariance = np.full_like(covariance, np.nan)
+    else:
+        extra = 0.0 if not unknown else float(np.std(log_signal)) or 1.0
+        coefficients, covariance, reduced = fit(extra)
+        if unknown or reduced > 1.0:
+            extra = brentq(lambda e: fit(e)[2] - 1.0, 1e-12, 10.0 * (float(np.ptp(log_signal)) + 1.0))
+            coefficients, covariance, _ = fit(extra)
+    powers = np.arange(degree, -1, -1)  # the slope at x is sum_k c_k k x^(k-1)
+    gradient = np.where(powers > 0, powers * x[:, None] ** np.maximum(powers - 1, 0), 0.0)
+    slope_error = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", gradient, covariance, gradient), 0.0, None))
+    return np.polyval(coefficients, x), np.polyval(np.polyder(coefficients), x), slope_error
+
+
+def _log_sigmas(relative_errors: np.ndarray) -> np.ndarray:
+    """Standard errors of ln(signal); unknown ones (single readings) take the median of the known, or all 1."""
     known = relative_errors > 0
     if not known.any():
         return np.ones_like(relative_errors)
-    floor = np.median(relative_errors[known])
-    sigma = np.where(known, np.maximum(relative_errors, 0.1 * floor), floor)
-    return (1.0 / sigma) / np.mean(1.0 / sigma)
+    typical = np.median(relative_errors[known])
+    return np.where(known, np.maximum(relative_errors, 0.1 * typical), typical)
 
 
 def temperature_from_signal(table: pd.DataFrame, signal_value: float, temperature: str = "temperature_k",

@@ -170,8 +170,9 @@ def best_passi_intensity(
     from .imaging import passi_fwhm
 
     threshold = float(avalanche_threshold(material, temperature_k, band=band).intensity_kw_cm2)
-    for span in (0.05, 0.004):
-        centre = threshold if span == 0.05 else best
+    best = threshold
+    for span in (0.05, 0.004):  # a coarse look around the threshold, then a fine one around the best
+        centre = best
         factors = np.linspace(1.0 - span, 1.0 + span, 41)
         widths = passi_fwhm(material, centre * factors, spot, temperature_k=temperature_k, band=band)
         k = int(np.argmin(widths))

@@ -49,7 +49,8 @@ class EmissionCurve:
         lo, hi = np.log(min_intensity_kw_cm2), np.log(max(max_intensity_kw_cm2, min_intensity_kw_cm2 * 1.001))
         count = max(4, int(np.ceil(points_per_decade * (hi - lo) / np.log(10))) + 1)
         log_i = np.linspace(lo, hi, count)
-        ss = steady_state(material, np.exp(log_i)[:, None], temperature_k, shell_nm=shell[None, :], darkness=dark[None, :])
+        ss = steady_state(material, np.exp(log_i)[:, None], temperature_k, shell_nm=shell[None, :],
+                          darkness=dark[None, :])
         emission = ss.emission(band)
         return cls(log_i=log_i, log_e=np.log(emission), slope=ss.slope(band))
 

@@ -133,7 +133,8 @@ class Material:
         """Photons/s per particle in ``band`` = ``band_weights(band) @ populations``."""
         band = band or self.default_band
         if band not in self.band_names:
-            raise ModelInputError("band", f"{band!r} is not a band of {self.key}; choose from {', '.join(self.band_names)}")
+            raise ModelInputError("band", f"{band!r} is not a band of {self.key}; "
+                                          f"choose from {', '.join(self.band_names)}")
         weights = np.zeros(self.n_levels)
         for p in self.processes:
             if isinstance(p, RadiativeDecay) and p.band == band:

@@ -56,7 +56,8 @@ class ParticleField:
         width, height = extent_um
         area_per_particle = width * height / max(count, 1)
         if count and min_separation_um**2 * np.pi / 4 > 0.5 * area_per_particle:
-            raise ModelInputError("count", f"{count} particles {min_separation_um} um apart do not fit in {width} x {height} um")
+            raise ModelInputError("count", f"{count} particles {min_separation_um} um apart do not fit in "
+                                           f"{width} x {height} um")
         positions: list[np.ndarray] = []
         while len(positions) < count:
             candidates = rng.uniform([-width / 2, -height / 2], [width / 2, height / 2], size=(4 * count, 2))

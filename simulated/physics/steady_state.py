@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .conditions import Conditions
 from .batched_linear_algebra import solve
+from .conditions import Conditions
 from .material import Material
 from .pseudo_transient import NEWTON, conservation_rows, relax
 from .rate_equations import RateSystem

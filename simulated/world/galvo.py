@@ -42,7 +42,8 @@ class GalvoMirrors:
         x, y = self.volts_at(t)
         return x * self.um_per_volt, y * self.um_per_volt
 
-    def follow(self, t0: float, x_v: np.ndarray, y_v: np.ndarray, sample_rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    def follow(self, t0: float, x_v: np.ndarray, y_v: np.ndarray,
+               sample_rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
         """Mean beam position (um) during each sample of a hardware-timed waveform starting at ``t0``.
 
         The mirror is a first-order low-pass of the staircase command; its

@@ -64,7 +64,8 @@ def test_image_is_long_format(capsys):
 
 
 def test_temperature_table(capsys):
-    _, out = run(capsys, "model", "temperature", "--points", "5", "--min-temperature", "100", "--max-temperature", "400")
+    _, out = run(capsys, "model", "temperature", "--points", "5", "--min-temperature", "100",
+                 "--max-temperature", "400")
     data = table(out)
     assert list(data.columns) == [
         "temperature_k", "emission", "relative_sensitivity_percent_per_k", "threshold_kw_cm2", "s_max",

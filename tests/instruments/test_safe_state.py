@@ -49,7 +49,8 @@ def test_safe_state_reaches_every_instrument_even_if_one_fails(monkeypatch):
 
 
 def test_safe_state_never_raises_when_an_instrument_stops_answering():
-    text = default_bench_text().replace("  seed: 1\n", "  seed: 1\n  faults:\n    devices:\n      pump_1064: {timeout_rate: 0.0}\n")
+    text = default_bench_text().replace("  seed: 1\n",
+                                        "  seed: 1\n  faults:\n    devices:\n      pump_1064: {timeout_rate: 0.0}\n")
     bench = Bench.open(parse_bench(text))
     bench.laser().emission_on()
     bench.devices["pump_1064"].faults.timeout_rate = 1.0  # the laser goes silent mid-run

@@ -12,8 +12,6 @@ from anplab.simulated.physics.rate_equations import RateSystem
 from anplab.simulated.physics.steady_state import steady_state
 from anplab.simulated.physics.transient import transient
 
-
-
 TM = get_material("tm-1064")
 
 

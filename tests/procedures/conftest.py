@@ -1,13 +1,22 @@
-"""Running procedures on the simulated bench in virtual time, and the model's answers for the particle aimed at."""
+"""Running procedures on the simulated bench in virtual time, and the model's answers for the particle aimed at.
 
+The built-in benches are seeded (seed 1).  ``ANPLAB_TEST_SEED=N pytest tests/procedures``
+reruns every procedure test on other particles and noise, to check that the
+tolerances hold for more than one draw.
+"""
+
+import os
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 import pytest
 
-from anplab.procedures.base import open_bench
-from anplab.procedures.runner import load_data, run_procedure
+from anplab.instruments.bench import Bench
+from anplab.instruments.bench_file import parse_bench
+from anplab.procedures.base import BUILT_IN_BENCHES, open_bench
 from anplab.procedures.run_folder import RunFolder
+from anplab.procedures.runner import load_data, run_procedure
 from anplab.simulated.physics import characteristics
 
 
@@ -49,8 +58,17 @@ class Run:
         field = world.sample.sample
         k, relative = self.aimed_particle(at=at)
         kelvin = world.sample.temperature_k if temperature_k is None else temperature_k
-        threshold = characteristics.avalanche_threshold(field.material, kelvin, band="800nm", shell_nm=field.shell_nm[k])
+        threshold = characteristics.avalanche_threshold(field.material, kelvin, band="800nm",
+                                                        shell_nm=field.shell_nm[k])
         return float(threshold.intensity_kw_cm2) / relative
+
+
+def open_seeded(name: str):
+    seed = os.environ.get("ANPLAB_TEST_SEED")
+    if not seed:
+        return open_bench(name)
+    text = resources.files("anplab.instruments").joinpath(BUILT_IN_BENCHES[name]).read_text(encoding="utf-8")
+    return Bench.open(parse_bench(text.replace("  seed: 1\n", f"  seed: {int(seed)}\n"), f"{name}, seed {seed}"))
 
 
 @pytest.fixture
@@ -59,7 +77,7 @@ def run_on_bench(tmp_path):
     benches = []
 
     def run(cls, *, bench: str | None = None, out=None, **parameters) -> Run:
-        opened = open_bench(bench or cls.DEFAULT_BENCH)
+        opened = open_seeded(bench or cls.DEFAULT_BENCH)
         benches.append(opened)
         outcome = run_procedure(cls(bench=opened, **parameters), out or tmp_path / "runs")
         return Run(outcome, opened)

@@ -113,7 +113,8 @@ def test_thermometric_calibration_and_sensitivity():
     table = calibration(data)
     assert table["relative_sensitivity_percent_per_k"].to_numpy() == pytest.approx(2.0, rel=0.05)
     assert temperature_from_signal(table, 1e4 * np.exp(-0.02 * 75)) == pytest.approx(275.0, abs=1.0)
-    assert calibration(data, spline=True)["relative_sensitivity_percent_per_k"].to_numpy() == pytest.approx(2.0, rel=0.05)
+    assert (calibration(data, spline=True)["relative_sensitivity_percent_per_k"].to_numpy()
+            == pytest.approx(2.0, rel=0.05))
 
 
 def test_calibration_does_not_turn_noise_into_sensitivity_peaks():
@@ -137,3 +138,21 @@ def test_pattern_fidelity_and_contrast():
     assert score.fidelity > 0.99 and score.contrast == pytest.approx(0.99)
     noise = RNG.normal(1000.0, 10.0, (64, 64))
     assert abs(score_pattern(noise, target).fidelity) < 0.2
+
+
+def test_sensitivity_uncertainty_covers_the_truth_as_often_as_it_should():
+    temperatures = np.linspace(210, 300, 10)
+    truth = 0.4 + 0.5 * (temperatures - 210) / 90
+    log_signal = -(0.004 * (temperatures - 210) + 0.005 * (temperatures - 210) ** 2 / 180)
+    rng = np.random.default_rng(5)
+    pulls = []
+    for _ in range(200):
+        noisy = np.exp(log_signal + rng.normal(0, 0.02, temperatures.size)) * 1e4  # drift: beyond the repeats' errors
+        data = pd.DataFrame({"temperature_k": np.repeat(temperatures, 5),
+                             "count_rate_s": np.repeat(noisy, 5) * rng.normal(1, 0.005, 50)})
+        table = calibration(data)
+        error = table["relative_sensitivity_uncertainty_percent_per_k"].to_numpy()
+        pulls.append((table["relative_sensitivity_percent_per_k"].to_numpy() - truth) / error)
+    pulls = np.concatenate(pulls)
+    assert np.mean(np.abs(pulls) < 1) == pytest.approx(0.68, abs=0.08)
+    assert np.mean(np.abs(pulls) < 3) > 0.97

@@ -4,7 +4,6 @@ import signal
 import subprocess
 import sys
 
-
 from anplab.drivers.ipg_ylr import IPGYLR
 
 

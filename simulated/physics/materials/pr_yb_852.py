@@ -54,7 +54,8 @@ PR_YB_852 = Material(
     host=NAYF4,
     species=(Species("Pr", 0.005, PRASEODYMIUM_LEVELS), Species("Yb", 0.15, YTTERBIUM_LEVELS)),
     processes=(
-        PumpTransition("Yb:2F7/2", "Yb:2F5/2", cross_section_cm2=4.0e-24, mismatch_cm=1487.0, label="GSA Yb 2F7/2 -> 2F5/2 (blue wing)"),
+        PumpTransition("Yb:2F7/2", "Yb:2F5/2", cross_section_cm2=4.0e-24, mismatch_cm=1487.0,
+                       label="GSA Yb 2F7/2 -> 2F5/2 (blue wing)"),
         PumpTransition("Pr:1G4", "Pr:3P0", cross_section_cm2=2.1e-20, label="ESA Pr 1G4 -> 3P1,1I6 (-> 3P0)"),
         RadiativeDecay("Pr:3P0", "Pr:3H4", 0.45 * _A_3P0, band="482nm"),
         RadiativeDecay("Pr:3P0", "Pr:3F", 0.15 * _A_3P0, band="607nm"),

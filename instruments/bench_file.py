@@ -52,6 +52,7 @@ class ScannerLimitsSpec(_Strict):
 
 class ScannerCalibration(_Strict):
     um_per_volt: PositiveFloat
+    #: Time to come within 1 % of a small step (the data-sheet figure).
     settling_time_s: PositiveFloat = 150e-6
 
 

@@ -22,10 +22,13 @@ class Scanner(ABC):
 
     role = "scanner"
 
-    def __init__(self, name: str, limits: ScannerLimits, um_per_volt: float):
+    def __init__(self, name: str, limits: ScannerLimits, um_per_volt: float, settling_time_s: float = 150e-6):
         self.name = name
         self.limits = limits
         self.um_per_volt = float(um_per_volt)
+        #: Time the mirrors take to come within 1 % of a small step (bench calibration): wait this long
+        #: after a move before exposing.
+        self.settling_time_s = float(settling_time_s)
 
     @property
     def range_um(self) -> float:

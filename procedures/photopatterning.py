@@ -1,9 +1,10 @@
 """Photopatterning: write a pattern into an ANP film, read it back, score it, erase it.
 
-Writing parks the beam on each pattern pixel and exposes it to the write
+Writing parks the beam on each pattern pixel (on a grid of spots within it
+when the pixel is larger than the write spot) and exposes it to the write
 laser for a dwell proportional to the pattern value (the laser's power is
-set to zero while the galvo moves).  The dose every location received is
-recorded (data table and dose map).  Read-out is a low-power imaging scan
+set to zero while the galvo moves).  The dose every pixel received, from
+the laser's measured output, is recorded (data table and dose map).  Read-out is a low-power imaging scan
 with the pump; erasing is a high-intensity pump raster; a second read-out
 shows what is left.
 """
@@ -33,7 +34,10 @@ class Photopatterning(BenchProcedure):
     pixel = FloatParameter("Pattern pixel", units="um", default=0.5, minimum=0.01, maximum=100.0)
     write_laser = Parameter("Write laser", default="write_852")
     write_intensity = FloatParameter("Write intensity", units="kW/cm^2", default=20.0, minimum=1e-3, maximum=1e6)
-    write_dwell = FloatParameter("Write dwell at full dose", units="s", default=0.003, minimum=1e-5, maximum=60.0)
+    write_pitch = FloatParameter("Write spot pitch (0 for half the spot FWHM)", units="um", default=0.0, minimum=0.0,
+                                 maximum=100.0)
+    write_dwell = FloatParameter("Write dwell per spot at full dose", units="s", default=3e-4, minimum=1e-6,
+                                 maximum=60.0)
     read_laser = Parameter("Read-out (pump) laser", default="pump_1064")
     read_intensity = FloatParameter("Read-out intensity", units="kW/cm^2", default=10.0, minimum=1e-3, maximum=1e6)
     read_pixels = IntegerParameter("Read-out pixels per side", default=48, minimum=4, maximum=1024)
@@ -43,7 +47,7 @@ class Photopatterning(BenchProcedure):
     counter = Parameter("Photon counter", default="")
     scanner = Parameter("Scanner", default="")
 
-    DATA_COLUMNS = ["row", "col", "x_um", "y_um", "target", "dwell_s", "beam_power_w", "dose_j", "time_s"]
+    DATA_COLUMNS = ["row", "col", "x_um", "y_um", "target", "dwell_s", "spots", "beam_power_w", "dose_j", "time_s"]
 
     def check_against_bench(self) -> None:
         self.target_pattern = load_pattern(self.pattern, self.pattern_pixels)
@@ -77,8 +81,20 @@ class Photopatterning(BenchProcedure):
         self.erase()
         self.read_out("readout_after_erase")
 
+    def spot_offsets(self) -> np.ndarray:
+        """Where the write spot sits inside a pattern pixel (um from its centre), on a square grid.
+
+        The grid pitch is at most ``write_pitch`` (0: half the write spot's
+        FWHM), so that a pixel larger than the spot is written evenly instead
+        of as a dot with unwritten gaps around it.
+        """
+        pitch = self.write_pitch or 0.5e-3 * self.bench.spot(self.writer.name).fwhm_nm
+        per_side = max(1, int(np.ceil(self.pixel / pitch - 1e-9)))
+        return (np.arange(per_side) + 0.5) * self.pixel / per_side - self.pixel / 2
+
     def write(self) -> None:
         centres = self.pixel_centres()
+        offsets = self.spot_offsets()
         watts = self.bench.beam_power_for_intensity(self.writer.name, self.write_intensity)
         transmission = self.bench.config.instruments[self.writer.name].calibration.transmission
         self.writer.emission_on()
@@ -88,17 +104,25 @@ class Photopatterning(BenchProcedure):
             if self.should_stop():
                 break
             value = float(self.target_pattern[row, col])
-            dwell = value * self.write_dwell
-            self.galvo.move_to(centres[col], centres[row])
-            self.writer.set_power(watts)
-            power = self.writer.power_w or watts
-            self.wait(dwell)
-            self.writer.set_power(0.0)
-            dose = power * transmission * dwell
+            dose = exposed = 0.0
+            for dy in offsets:
+                for dx in offsets:
+                    self.galvo.move_to(centres[col] + dx, centres[row] + dy)
+                    self.wait(self.galvo.settling_time_s)
+                    self.writer.set_power(watts)
+                    # The exposure follows the measured output, so every spot gets its dose even while the
+                    # laser drifts; the dose record is what the sample got.
+                    power = self.writer.power_w or watts
+                    dwell = value * self.write_dwell * watts / max(power, 1e-3 * watts)
+                    self.wait(dwell)
+                    self.writer.set_power(0.0)
+                    dose += power * transmission * dwell
+                    exposed += dwell
             dose_map[row, col] = dose
             self.emit("results", {"row": int(row), "col": int(col), "x_um": centres[col], "y_um": centres[row],
-                                  "target": value, "dwell_s": dwell, "beam_power_w": power, "dose_j": dose,
-                                  "time_s": self.clock.now()})
+                                  "target": value, "dwell_s": exposed, "spots": offsets.size**2,
+                                  "beam_power_w": dose / (transmission * exposed),
+                                  "dose_j": dose, "time_s": self.clock.now()})
             self.progress(0.6 * (k + 1) / len(written))
         self.writer.emission_off()
         self.store_image("target", self.target_pattern, x_um=centres, y_um=centres)
@@ -155,13 +179,19 @@ class Photopatterning(BenchProcedure):
 
         from . import figures  # noqa: F401
 
-        shown = [(name, images[name]) for name in ("target", "dose_j", "readout", "readout_after_erase")
-                 if name in images]
+        titles = {"target": "target", "dose_j": "dose (J)", "readout": "read-out (counts)",
+                  "readout_after_erase": "after erasing (same scale)"}
+        shown = [(name, images[name]) for name in titles if name in images]
+        # Both read-outs on one colour scale, so an erased film looks as uniform as it is.
+        readouts = [images[name]["image"] for name in ("readout", "readout_after_erase") if name in images]
+        scale = (min(r.min() for r in readouts), max(r.max() for r in readouts)) if readouts else (None, None)
         figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
         for axis, (name, entry) in zip(axes[0], shown):
             x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
-            axis.imshow(entry["image"], origin="lower", cmap="magma", extent=(x[0], x[-1], x[0], x[-1]))
-            axis.set_title(name.replace("_", " "))
+            limits = scale if name.startswith("readout") else (None, None)
+            axis.imshow(entry["image"], origin="lower", cmap="magma", extent=(x[0], x[-1], x[0], x[-1]),
+                        vmin=limits[0], vmax=limits[1])
+            axis.set_title(titles[name])
             axis.set_xlabel("x (µm)")
         title = (f"fidelity {summary.get('fidelity', float('nan')):.2f}, "
                  f"contrast {summary.get('contrast', float('nan')):.2f}")

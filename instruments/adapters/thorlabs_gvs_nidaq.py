@@ -40,7 +40,7 @@ class GVSScanner(Scanner):
 
     def __init__(self, name: str, spec, driver: ThorlabsGVSGalvo):
         super().__init__(name, ScannerLimits(spec.limits.max_volts, spec.limits.max_sample_rate_hz),
-                         spec.calibration.um_per_volt)
+                         spec.calibration.um_per_volt, spec.calibration.settling_time_s)
         self.driver = driver
         self.model = str(spec.settings.get("model", "GVS"))
 

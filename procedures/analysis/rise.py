@@ -65,7 +65,7 @@ def _rebin(times: np.ndarray, counts: np.ndarray, factor: int) -> tuple[np.ndarr
     return times[:usable].reshape(-1, factor).mean(axis=1), counts[:usable].reshape(-1, factor).sum(axis=1)
 
 
-def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50):
+def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50, min_significance=5.0):
     """Baseline per bin, and the bins after the step, merged until faint traces hold a useful signal per bin."""
     before = counts[times < step_at_s]
     after_t, after = times[times >= step_at_s], counts[times >= step_at_s]
@@ -81,6 +81,10 @@ def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, mi
     plateau = float(after[-tail:].mean())
     if plateau <= baseline:
         raise ValueError("the emission does not rise above its baseline after the step")
+    # Poisson significance of the plateau above the baseline (both as counts in the tail's bins).
+    rise, noise = (plateau - baseline) * tail, np.sqrt(plateau * tail + baseline * tail)
+    if rise < min_significance * noise:
+        raise ValueError(f"the rise is only {rise / noise:.1f} sigma above the baseline: too faint to time")
     return after_t - step_at_s, after.astype(float), baseline, plateau, factor
 
 

@@ -156,3 +156,11 @@ def test_sensitivity_uncertainty_covers_the_truth_as_often_as_it_should():
     pulls = np.concatenate(pulls)
     assert np.mean(np.abs(pulls) < 1) == pytest.approx(0.68, abs=0.08)
     assert np.mean(np.abs(pulls) < 3) > 0.97
+
+
+def test_a_rise_lost_in_the_dark_counts_is_refused_not_timed():
+    t = np.arange(-0.2, 2.0, 0.01)
+    rate = np.where(t < 0, 2.0, 2.0 + 0.4 * (1 - np.exp(-np.clip(t, 0, None) / 0.2)))  # 20 % above the dark
+    trace = pd.DataFrame({"time_s": t, "counts": RNG.poisson(rate)})
+    with pytest.raises(ValueError, match="too faint|does not rise"):
+        rise_times(trace, step_at_s=0.0)

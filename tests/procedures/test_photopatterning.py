@@ -50,3 +50,16 @@ def test_a_pattern_from_an_image_file(run_on_bench, tmp_path):
     assert run.summary["fidelity"] >= 0.8
     target = run.images()["target"]["image"]
     assert target.shape == (12, 12) and target.max() == pytest.approx(1.0)
+
+
+def test_pixels_larger_than_the_write_spot_are_written_evenly(run_on_bench):
+    # 1 um pattern pixels, three times the 852 nm spot: one exposure per pixel would leave unwritten gaps.
+    run = run_on_bench(Photopatterning, pattern="square", pattern_pixels=8, pixel=1.0, read_pixels=12,
+                       erase_intensity=1.0)  # an erase too weak to touch the pattern
+    film = run.bench.world.sample.sample
+    film.flush()
+    assert run.data().spots.min() >= 9
+    inside = (np.abs(film.x_um) < 1.5)[None, :] & (np.abs(film.y_um) < 1.5)[:, None]  # well inside the 4 um square
+    darkness = film.darkness[inside]
+    assert darkness.mean() > 0.3
+    assert darkness.min() > 0.9 * darkness.max()

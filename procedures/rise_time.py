@@ -113,16 +113,21 @@ class RiseTime(ParticleExperiment):
         figure, (traces, times) = plt.subplots(1, 2, figsize=(11, 4.4))
         rises = data[data.phase == RISE]
         for intensity, trace in rises.groupby("intensity_kw_cm2"):
-            plateau = max(trace.counts.tail(max(3, len(trace) // 5)).mean(), 1e-12)
-            traces.plot(trace.time_s, trace.counts / plateau, lw=1, label=f"{intensity:.3g} kW/cm²")
+            baseline = trace.counts[trace.time_s < 0].mean() if (trace.time_s < 0).any() else 0.0
+            rise = max(trace.counts.tail(max(3, len(trace) // 5)).mean() - baseline, 1e-12)
+            traces.plot(trace.time_s, (trace.counts - baseline) / rise, lw=1, label=f"{intensity:.3g} kW/cm²")
         traces.set_xlabel("time after the pump step (s)")
-        traces.set_ylabel("counts / plateau")
+        traces.set_ylabel("fraction of the rise (dark subtracted)")
         traces.set_title("Rise traces")
         traces.legend(fontsize=7)
         table = pd.DataFrame(summary.get("rises", []))
-        if not table.empty:
-            times.errorbar(table.intensity_kw_cm2, table.t90_s, yerr=table.t90_uncertainty_s, fmt="o-", label="t90")
-            times.errorbar(table.intensity_kw_cm2, table.t50_s, yerr=table.t50_uncertainty_s, fmt="s-", label="t50")
+        if "t90_s" in table and table.t90_s.notna().any():
+            for column, marker in (("t90", "o-"), ("t50", "s-")):
+                timed = table.dropna(subset=[f"{column}_s"])
+                # On a log axis an error bar longer than the value would reach below zero: cap it there.
+                lower = np.minimum(timed[f"{column}_uncertainty_s"], 0.9 * timed[f"{column}_s"])
+                times.errorbar(timed.intensity_kw_cm2, timed[f"{column}_s"],
+                               yerr=[lower, timed[f"{column}_uncertainty_s"]], fmt=marker, label=column)
             times.set_xscale("log")
             times.set_yscale("log")
             times.set_xlabel("peak intensity (kW/cm²)")

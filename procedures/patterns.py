@@ -32,31 +32,37 @@ def built_in_pattern(name: str, pixels: int) -> np.ndarray:
     raise ValueError(f"unknown pattern {name!r}; built-in patterns: {', '.join(BUILT_IN)}, or a file")
 
 
-def load_pattern(source: str, pixels: int) -> np.ndarray:
-    """A built-in pattern by name, or a .npy / image file resampled to ``pixels`` x ``pixels``."""
-    if source in BUILT_IN:
+def load_pattern(source, pixels: int) -> np.ndarray:
+    """A built-in pattern by name, a .npy / image file, or an array, resampled to ``pixels`` x ``pixels``."""
+    if isinstance(source, np.ndarray):
+        array, source = source, "array"
+    elif source in BUILT_IN:
         return built_in_pattern(source, pixels)
+    else:
+        array = _read(source)
+    array = np.asarray(array, dtype=float)
+    if array.ndim == 3:  # colour image: luminance (alpha ignored)
+        array = array[..., :3] @ np.array([0.2126, 0.7152, 0.0722])
+    if array.ndim != 2 or min(array.shape) < 2 or not np.all(np.isfinite(array)):
+        raise ValueError(f"pattern {source!r} must be a 2-D image of finite values")
+    span = array.max() - array.min()
+    if span == 0:
+        raise ValueError(f"pattern {source!r} is blank")
+    array = (array - array.min()) / span
+    resized = zoom(array, (pixels / array.shape[0], pixels / array.shape[1]), order=1, grid_mode=True, mode="nearest")
+    return np.clip(resized, 0.0, 1.0)
+
+
+def _read(source: str) -> np.ndarray:
     path = Path(source)
     if not path.is_file():
         raise ValueError(f"pattern {source!r} is neither a built-in pattern ({', '.join(BUILT_IN)}) "
                          "nor a readable file")
     try:
         if path.suffix.lower() == ".npy":
-            array = np.load(path, allow_pickle=False)
-        else:
-            import matplotlib.image
+            return np.load(path, allow_pickle=False)
+        import matplotlib.image
 
-            array = matplotlib.image.imread(path)
+        return matplotlib.image.imread(path)
     except Exception as error:
         raise ValueError(f"cannot read pattern file {source!r}: {error}") from None
-    array = np.asarray(array, dtype=float)
-    if array.ndim == 3:  # colour image: luminance (alpha ignored)
-        array = array[..., :3] @ np.array([0.2126, 0.7152, 0.0722])
-    if array.ndim != 2 or min(array.shape) < 2 or not np.all(np.isfinite(array)):
-        raise ValueError(f"pattern file {source!r} must hold a 2-D image of finite values")
-    span = array.max() - array.min()
-    if span == 0:
-        raise ValueError(f"pattern file {source!r} is blank")
-    array = (array - array.min()) / span
-    resized = zoom(array, (pixels / array.shape[0], pixels / array.shape[1]), order=1, grid_mode=True, mode="nearest")
-    return np.clip(resized, 0.0, 1.0)

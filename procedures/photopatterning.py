@@ -49,8 +49,16 @@ class Photopatterning(BenchProcedure):
 
     DATA_COLUMNS = ["row", "col", "x_um", "y_um", "target", "dwell_s", "spots", "beam_power_w", "dose_j", "time_s"]
 
+    def __init__(self, bench=None, *, pattern_array=None, **kwargs):
+        """``pattern_array``: a 2-D array (values 0..1) to write instead of ``pattern``, for scripts."""
+        self.pattern_array = pattern_array
+        if pattern_array is not None:
+            kwargs["pattern"] = f"array {'x'.join(map(str, np.shape(pattern_array)))}"
+        super().__init__(bench, **kwargs)
+
     def check_against_bench(self) -> None:
-        self.target_pattern = load_pattern(self.pattern, self.pattern_pixels)
+        self.target_pattern = load_pattern(self.pattern if self.pattern_array is None else self.pattern_array,
+                                           self.pattern_pixels)
         self.writer = self.instrument("laser", self.write_laser)
         self.reader = self.instrument("laser", self.read_laser)
         self.detector = self.instrument("photon_counter", self.counter)

@@ -8,6 +8,7 @@ from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParame
 
 from anplab.instruments.errors import LimitError
 
+from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
 from .base import BenchProcedure
 from .figures import s_curve_figure
@@ -234,6 +235,8 @@ def analyse_s_curve(data: pd.DataFrame) -> dict:
                      "unsettled_points": int((data.settled == 0).sum())}
     if len(up) >= 4:
         summary.update(avalanche_threshold(up, background=background).as_dict())
+        slopes = local_slope(up, background=background).dropna(subset=["slope"])
+        summary["local_slope"] = slopes[["intensity_kw_cm2", "slope", "slope_error"]].to_dict(orient="records")
     down = data[data.direction == DOWN]
     if len(down) >= 4:
         summary["threshold_down_kw_cm2"] = avalanche_threshold(down, background=background).threshold_kw_cm2

@@ -63,3 +63,21 @@ def test_pixels_larger_than_the_write_spot_are_written_evenly(run_on_bench):
     darkness = film.darkness[inside]
     assert darkness.mean() > 0.3
     assert darkness.min() > 0.9 * darkness.max()
+
+
+def test_a_pattern_given_as_an_array_from_a_script(run_on_bench):
+    stripes = np.zeros((10, 10))
+    stripes[:, 2:4] = stripes[:, 6:8] = 1.0
+    run = run_on_bench(Photopatterning, pattern_array=stripes, pattern_pixels=10, read_pixels=32)
+    assert run.summary["fidelity"] >= 0.8
+    np.testing.assert_array_equal(run.images()["target"]["image"], stripes)
+    assert run.metadata()["parameters"]["pattern"] == "array 10x10"
+
+
+def test_a_blank_or_broken_pattern_is_refused_before_anything_moves():
+    from anplab.procedures.patterns import load_pattern
+
+    with pytest.raises(ValueError, match="blank"):
+        load_pattern(np.ones((8, 8)), 8)
+    with pytest.raises(ValueError, match="finite"):
+        load_pattern(np.full((8, 8), np.nan), 8)

@@ -46,3 +46,13 @@ def test_threshold_search_matches_a_uniform_sweep_with_a_third_of_its_points(run
     measured = adaptive.data().query("direction == 1").intensity_kw_cm2
     near = np.abs(np.log(measured / adaptive.model_threshold())) < np.log(1.3)
     assert near.sum() >= len(measured) / 2
+
+
+def test_the_summary_holds_the_local_slope_curve(run_on_bench):
+    run = run_on_bench(PowerSweep, points=20, min_intensity=3.0, max_intensity=30.0)
+    curve = run.summary["local_slope"]
+    assert len(curve) >= 8 and {"intensity_kw_cm2", "slope", "slope_error"} <= set(curve[0])
+    slopes = {round(row["intensity_kw_cm2"], 6): row["slope"] for row in curve}
+    peak = max(slopes, key=slopes.get)
+    assert peak == pytest.approx(run.summary["threshold_kw_cm2"], rel=0.15)
+    assert slopes[max(slopes)] < 3  # far above threshold the emission saturates towards S ~ 1

@@ -20,6 +20,7 @@ import pandas as pd
 from pymeasure.experiment import Parameter, Procedure
 
 from anplab.instruments.bench import Bench
+from anplab.instruments.errors import check_limit
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,12 @@ class BenchProcedure(Procedure):
 
     def check_against_bench(self) -> None:
         """Refuse parameters the bench cannot honour, before any instrument moves (override)."""
+
+    def check_intensities(self, laser, *intensities_kw_cm2: float) -> None:
+        """Refuse peak intensities that would need more power from ``laser`` than its bench limit."""
+        for intensity in intensities_kw_cm2:
+            check_limit(laser.name, f"power for {intensity:g} kW/cm^2",
+                        self.bench.beam_power_for_intensity(laser.name, intensity), 0.0, laser.limits.max_power_w, "W")
 
     # -- helpers for execute() ------------------------------------------------------------
     def instrument(self, role: str, name: str):

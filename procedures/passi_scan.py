@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
+from anplab.instruments.errors import check_limit
+
 from .analysis.particles import find_particles, particle_widths
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
@@ -55,10 +57,7 @@ class PassiScan(ParticleExperiment):
     def check_field(self, cx: float, cy: float) -> None:
         half = self.width / 2
         for edge in (cx - half, cx + half, cy - half, cy + half):
-            if abs(edge) > self.galvo.range_um:
-                from anplab.instruments.errors import LimitError
-
-                raise LimitError(self.galvo.name, "field edge", edge, -self.galvo.range_um, self.galvo.range_um, "um")
+            check_limit(self.galvo.name, "field edge", edge, -self.galvo.range_um, self.galvo.range_um, "um")
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
-from anplab.instruments.errors import LimitError
+from anplab.instruments.errors import check_limit
 
 from .analysis.pattern import score_pattern
 from .base import BenchProcedure
@@ -63,15 +63,10 @@ class Photopatterning(BenchProcedure):
         self.reader = self.instrument("laser", self.read_laser)
         self.detector = self.instrument("photon_counter", self.counter)
         self.galvo = self.instrument("scanner", self.scanner)
-        half = self.extent_um() / 2 + self.pixel
-        if half > self.galvo.range_um:
-            raise LimitError(self.galvo.name, "pattern half-width", half, 0.0, self.galvo.range_um, "um")
-        for laser, intensity in ((self.writer, self.write_intensity), (self.reader, self.read_intensity),
-                                 (self.reader, self.erase_intensity)):
-            watts = self.bench.beam_power_for_intensity(laser.name, intensity)
-            if watts > laser.limits.max_power_w:
-                raise LimitError(laser.name, f"power for {intensity:g} kW/cm²", watts, 0.0,
-                                 laser.limits.max_power_w, "W")
+        check_limit(self.galvo.name, "pattern half-width", self.extent_um() / 2 + self.pixel, 0.0,
+                    self.galvo.range_um, "um")
+        self.check_intensities(self.writer, self.write_intensity)
+        self.check_intensities(self.reader, self.read_intensity, self.erase_intensity)
 
     def extent_um(self) -> float:
         return self.pattern_pixels * self.pixel

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParameter, Parameter
-
-from anplab.instruments.errors import LimitError
 
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
@@ -65,12 +65,8 @@ class ParticleExperiment(BenchProcedure):
         return self.bench.beam_power_for_intensity(self.pump.name, intensity_kw_cm2)
 
     def check_powers(self, *intensities: float) -> None:
-        """Refuse before anything moves if an intensity needs more power than the bench allows."""
-        for intensity in intensities:
-            watts = self.power_for(intensity)
-            if watts > self.pump.limits.max_power_w:
-                raise LimitError(self.pump.name, f"power for {intensity:g} kW/cm²", watts, 0.0,
-                                 self.pump.limits.max_power_w, "W")
+        """Refuse before anything moves if an intensity needs more pump power than the bench allows."""
+        self.check_intensities(self.pump, *intensities)
 
     def measure_dark(self, gate_s: float, *, min_counts: int = 1000, max_s: float = 10.0) -> tuple[int, float]:
         """(counts, seconds) with the pump off: the background of everything that follows.
@@ -100,8 +96,6 @@ class ParticleExperiment(BenchProcedure):
         self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
 
     def log_info(self, message: str) -> None:
-        import logging
-
         logging.getLogger(type(self).__module__).info(message)
 
     def locate_threshold(self, low: float, high: float, *, precision: float = 0.02, gate_s: float = 0.05,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParameter, Parameter
 
-from anplab.instruments.errors import InstrumentFault
+from anplab.instruments.errors import InstrumentFault, check_limit
 
 from .analysis.rise import rise_times
 from .analysis.thermometry import calibration
@@ -55,14 +55,8 @@ class Thermometry(ParticleExperiment):
         self.controller = self.instrument("temperature_controller", self.cryostat)
         limits = self.controller.limits
         for kelvin in parse_list(self.temperatures, "temperatures"):
-            if not limits.min_k <= kelvin <= limits.max_k:
-                from anplab.instruments.errors import LimitError
-
-                raise LimitError(self.controller.name, "temperature", kelvin, limits.min_k, limits.max_k, "K")
-        if self.ramp_rate > limits.max_ramp_k_per_min:
-            from anplab.instruments.errors import LimitError
-
-            raise LimitError(self.controller.name, "ramp rate", self.ramp_rate, 0.0, limits.max_ramp_k_per_min, "K/min")
+            check_limit(self.controller.name, "temperature", kelvin, limits.min_k, limits.max_k, "K")
+        check_limit(self.controller.name, "ramp rate", self.ramp_rate, 0.0, limits.max_ramp_k_per_min, "K/min")
         self.check_powers(self.intensity, self.search_intensity)
         if self.sweep_points:
             self.check_powers(self.sweep_max)

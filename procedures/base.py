@@ -14,6 +14,7 @@ file back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib import resources
 
 import pandas as pd
@@ -56,7 +57,14 @@ class BenchProcedure(Procedure):
         self._owns_bench = False
         self.sink = None  # the run folder, when a runner attaches one
         self.safe_state_problems: list[str] = []
+        self._replay: dict[str, list[dict]] = {}  # points completed before a resume, with their rows
+        self._memory: dict = {}  # decisions a resumed run must repeat
         super().__init__(**kwargs)
+
+    @classmethod
+    def from_run_folder(cls, folder, metadata: dict, bench: Bench | None = None) -> BenchProcedure:
+        """The procedure as it was set up for the run in ``folder`` (override for what parameters cannot hold)."""
+        return cls(bench=bench, **metadata["parameters"])
 
     # -- lifecycle -------------------------------------------------------------------------
     def startup(self) -> None:
@@ -102,6 +110,47 @@ class BenchProcedure(Procedure):
             step = min(poll_s, remaining)
             self.clock.sleep(step)
             remaining -= step
+
+    # -- points: the unit of work that is committed, and skipped when a run resumes ------------
+    def point(self, key: str, measure: Callable[[], list[dict] | dict | None]) -> list[dict]:
+        """Measure one point, record its rows and commit it; returns the rows.
+
+        ``measure`` returns the point's data rows (a dict, a list of dicts, or
+        None for a step that records nothing but must not be repeated).  The
+        rows reach the disk together, then the point is committed, so a run
+        killed mid-point resumes at this point with nothing of it on disk.  A
+        point committed before a resume is not measured again: its rows are
+        returned as read back from disk, so adaptive procedures replay the
+        same decisions.  Keys must be unique within a run and the same from
+        one session to the next.
+        """
+        if key in self._replay:
+            return self._replay[key]
+        rows = measure()
+        rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
+        if rows:
+            self.emit("batch results", rows)
+        if self.sink is not None:
+            self.sink.commit_point(key, len(rows))
+        return rows
+
+    def completed(self, key: str) -> bool:
+        """Whether point ``key`` was committed in an earlier session of this run."""
+        return key in self._replay
+
+    def remember(self, name: str, value) -> None:
+        """Keep a decision (JSON-able) so that a resumed run makes the same one."""
+        self._memory[name] = value
+        if self.sink is not None:
+            self.sink.write_state(self._memory)
+
+    def recall(self, name: str, default=None):
+        return self._memory.get(name, default)
+
+    def resume_with(self, replay: dict[str, list[dict]], memory: dict) -> None:
+        """Before execute(): the points already on disk (with their rows) and the decisions made."""
+        self._replay = dict(replay)
+        self._memory = dict(memory)
 
     def progress(self, fraction: float) -> None:
         self.emit("progress", max(0.0, min(100.0, 100.0 * fraction)))

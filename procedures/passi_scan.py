@@ -21,9 +21,8 @@ from .analysis.particles import find_particles, particle_widths
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
 from .figures import image_figure
-from .power_sweep import ParticleExperiment, parse_list
+from .particle_experiment import ParticleExperiment, parse_list
 from .scanning import scan_image
-from .settling import read_when_settled
 
 DARK, IMAGE, SCURVE = -1, 0, 1
 
@@ -76,47 +75,53 @@ class PassiScan(ParticleExperiment):
         half = self.width / 2
         return np.linspace(cx - half, cx + half, self.pixels), np.linspace(cy - half, cy + half, self.pixels)
 
+    def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
+        return {"kind": DARK if kind == "dark" else SCURVE, "intensity_kw_cm2": intensity_kw_cm2, "counts": counts,
+                "gate_s": seconds, "count_rate_s": counts / seconds, "time_s": self.clock.now()}
+
     def execute(self) -> None:
-        dark, seconds = self.measure_dark(0.1)
-        self.emit("results", {"kind": DARK, "intensity_kw_cm2": 0.0, "counts": dark, "gate_s": seconds,
-                              "count_rate_s": dark / seconds, "time_s": self.clock.now()})
+        background = self.dark_rate(0.1)
         self.aim()
         centre = self.field_centre() or self.galvo.position_um
         self.check_field(*centre)
-        threshold = self.measure_s_curve(dark / seconds)
+        threshold = self.measure_s_curve(background)
+        if self.should_stop():
+            return
         if self.intensities.strip().lower() == "auto":
             plan = [threshold * f for f in parse_list(self.auto_factors, "auto factors")]
             self.check_powers(*plan)
         else:
             plan = parse_list(self.intensities, "intensities")
         x, y = self.axes(*centre)
-        spot = self.bench.spot(self.pump.name)
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break
-            self.pump.set_power(self.power_for(intensity))
-            image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop)
-            self.store_image(f"passi_{k}", image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
-                             wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
-            self.emit("results", {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),
-                                  "gate_s": self.dwell * image.size,
-                                  "count_rate_s": image.sum() / (self.dwell * image.size),
-                                  "time_s": self.clock.now()})
+            self.point(f"image-{k}", lambda: self.image(f"passi_{k}", intensity, x, y))
             self.progress((k + 1) / len(plan))
 
+    def image(self, name: str, intensity: float, x: np.ndarray, y: np.ndarray) -> dict:
+        """One scan image at ``intensity``, stored with its axes; its summary row."""
+        spot = self.bench.spot(self.pump.name)
+        self.pump.set_power(self.power_for(intensity))
+        image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop)
+        self.store_image(name, image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
+                         wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
+        return {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),
+                "gate_s": self.dwell * image.size, "count_rate_s": image.sum() / (self.dwell * image.size),
+                "time_s": self.clock.now()}
+
     def measure_s_curve(self, background: float) -> float:
-        """Home in on the threshold, then sample S(I) over the imaging range; records both, returns the threshold."""
-        threshold, rows = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity,
-                                                background=background)
+        """Home in on the threshold, then sample S(I) over the imaging range (points s-curve-N); the threshold."""
+        threshold, _ = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity, background)
+        if self.should_stop():
+            return threshold
         highest = min(3.0 * threshold, self.bench.peak_intensity_kw_cm2(self.pump.name, self.pump.limits.max_power_w))
-        for intensity in np.geomspace(0.7 * threshold, highest, self.sweep_points):
-            self.pump.set_power(self.power_for(intensity))
-            reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0,
-                                        min_counts=200, max_integration_s=2.0, should_stop=self.should_stop)
-            rows.append({"intensity_kw_cm2": float(intensity), "counts": reading.counts, "gate_s": reading.gate_s,
-                         "count_rate_s": reading.count_rate_s})
-        now = self.clock.now()
-        self.emit("batch results", [{"kind": SCURVE, **row, "time_s": now} for row in rows])
+        for n, intensity in enumerate(np.geomspace(0.7 * threshold, highest, self.sweep_points)):
+            def read() -> dict:
+                reading = self.settled_reading(float(intensity))
+                return self.reading_row("locate", float(intensity), reading.counts, reading.gate_s)
+
+            self.point(f"s-curve-{n}", read)
         return threshold
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:

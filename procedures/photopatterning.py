@@ -56,6 +56,20 @@ class Photopatterning(BenchProcedure):
             kwargs["pattern"] = f"array {'x'.join(map(str, np.shape(pattern_array)))}"
         super().__init__(bench, **kwargs)
 
+    @classmethod
+    def from_run_folder(cls, folder, metadata: dict, bench=None) -> Photopatterning:
+        """A pattern given as an array is not a parameter: a resumed run takes it from the stored target."""
+        parameters = dict(metadata["parameters"])
+        if str(parameters.get("pattern", "")).startswith("array "):
+            from .run_folder import RunFolder
+
+            target = RunFolder(folder).load_images().get("target")
+            if target is None:
+                raise ValueError(f"{folder}: the pattern array was never stored; start the run again")
+            del parameters["pattern"]
+            return cls(bench=bench, pattern_array=target["image"], **parameters)
+        return cls(bench=bench, **parameters)
+
     def check_against_bench(self) -> None:
         self.target_pattern = load_pattern(self.pattern if self.pattern_array is None else self.pattern_array,
                                            self.pattern_pixels)
@@ -77,12 +91,14 @@ class Photopatterning(BenchProcedure):
     def execute(self) -> None:
         for laser in (self.writer, self.reader):
             laser.set_power(0.0)
+        centres = self.pixel_centres()
+        self.point("target", lambda: self.store_image("target", self.target_pattern, x_um=centres, y_um=centres))
         self.write()
         if self.should_stop():
             return
-        self.read_out("readout")
-        self.erase()
-        self.read_out("readout_after_erase")
+        self.point("readout", lambda: self.read_out("readout"))
+        self.point("erase", self.erase)
+        self.point("readout_after_erase", lambda: self.read_out("readout_after_erase"))
 
     def spot_offsets(self) -> np.ndarray:
         """Where the write spot sits inside a pattern pixel (um from its centre), on a square grid.
@@ -96,40 +112,47 @@ class Photopatterning(BenchProcedure):
         return (np.arange(per_side) + 0.5) * self.pixel / per_side - self.pixel / 2
 
     def write(self) -> None:
+        """Points write-ROW-COL, one per written pattern pixel, then the dose map (point dose-map)."""
         centres = self.pixel_centres()
-        offsets = self.spot_offsets()
-        watts = self.bench.beam_power_for_intensity(self.writer.name, self.write_intensity)
-        transmission = self.bench.config.instruments[self.writer.name].calibration.transmission
-        self.writer.emission_on()
         dose_map = np.zeros_like(self.target_pattern)
         written = np.argwhere(self.target_pattern > 0)
         for k, (row, col) in enumerate(written):
             if self.should_stop():
                 break
-            value = float(self.target_pattern[row, col])
-            dose = exposed = 0.0
-            for dy in offsets:
-                for dx in offsets:
-                    self.galvo.move_to(centres[col] + dx, centres[row] + dy)
-                    self.wait(self.galvo.settling_time_s)
-                    self.writer.set_power(watts)
-                    # The exposure follows the measured output, so every spot gets its dose even while the
-                    # laser drifts; the dose record is what the sample got.
-                    power = self.writer.power_w or watts
-                    dwell = value * self.write_dwell * watts / max(power, 1e-3 * watts)
-                    self.wait(dwell)
-                    self.writer.set_power(0.0)
-                    dose += power * transmission * dwell
-                    exposed += dwell
-            dose_map[row, col] = dose
-            self.emit("results", {"row": int(row), "col": int(col), "x_um": centres[col], "y_um": centres[row],
-                                  "target": value, "dwell_s": exposed, "spots": offsets.size**2,
-                                  "beam_power_w": dose / (transmission * exposed),
-                                  "dose_j": dose, "time_s": self.clock.now()})
+            (record,) = self.point(f"write-{row}-{col}", lambda: self.write_pixel(row, col))
+            dose_map[row, col] = record["dose_j"]
             self.progress(0.6 * (k + 1) / len(written))
         self.writer.emission_off()
-        self.store_image("target", self.target_pattern, x_um=centres, y_um=centres)
-        self.store_image("dose_j", dose_map, x_um=centres, y_um=centres, units="J at the sample")
+        if not self.should_stop():
+            self.point("dose-map", lambda: self.store_image("dose_j", dose_map, x_um=centres, y_um=centres,
+                                                            units="J at the sample"))
+
+    def write_pixel(self, row: int, col: int) -> dict:
+        """Expose one pattern pixel, spot by spot; its row, with the dose it received."""
+        centres = self.pixel_centres()
+        offsets = self.spot_offsets()
+        watts = self.bench.beam_power_for_intensity(self.writer.name, self.write_intensity)
+        transmission = self.bench.config.instruments[self.writer.name].calibration.transmission
+        if not self.writer.emission:
+            self.writer.emission_on()
+        value = float(self.target_pattern[row, col])
+        dose = exposed = 0.0
+        for dy in offsets:
+            for dx in offsets:
+                self.galvo.move_to(centres[col] + dx, centres[row] + dy)
+                self.wait(self.galvo.settling_time_s)
+                self.writer.set_power(watts)
+                # The exposure follows the measured output, so every spot gets its dose even while the
+                # laser drifts; the dose record is what the sample got.
+                power = self.writer.power_w or watts
+                dwell = value * self.write_dwell * watts / max(power, 1e-3 * watts)
+                self.wait(dwell)
+                self.writer.set_power(0.0)
+                dose += power * transmission * dwell
+                exposed += dwell
+        return {"row": int(row), "col": int(col), "x_um": centres[col], "y_um": centres[row], "target": value,
+                "dwell_s": exposed, "spots": offsets.size**2, "beam_power_w": dose / (transmission * exposed),
+                "dose_j": dose, "time_s": self.clock.now()}
 
     def read_axes(self) -> np.ndarray:
         half = self.extent_um() / 2 + self.pixel

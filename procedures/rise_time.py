@@ -14,9 +14,10 @@ import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
 from .analysis.rise import decay_time, rise_times
-from .power_sweep import ParticleExperiment, parse_list
+from .analysis.threshold import avalanche_threshold
+from .particle_experiment import ParticleExperiment, parse_list
 
-RISE, DECAY = 1, -1
+RISE, DECAY, LOCATE, DARK = 1, -1, 0, -2
 
 
 class RiseTime(ParticleExperiment):
@@ -36,7 +37,8 @@ class RiseTime(ParticleExperiment):
     pre_trigger = FloatParameter("Baseline before each step", units="s", default=0.05, minimum=0.0, maximum=10.0)
     dark_wait = FloatParameter("Dark time before each rise", units="s", default=1.0, minimum=0.0, maximum=600.0)
 
-    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "bin_s"]
+    #: ``gate_s`` is the counting time of the row: a trace's bin, or a threshold-search reading's whole time.
+    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "gate_s"]
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
@@ -46,14 +48,21 @@ class RiseTime(ParticleExperiment):
         else:
             parse_list(self.auto_factors, "auto factors")
 
+    def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
+        return {"intensity_kw_cm2": intensity_kw_cm2, "phase": DARK if kind == "dark" else LOCATE,
+                "time_s": self.clock.now(), "counts": counts, "gate_s": seconds}
+
     def execute(self) -> None:
-        self.aim()
-        self.located_threshold = None
         if self.intensities.strip().lower() == "auto":
-            self.located_threshold, _ = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity)
-            plan = [self.located_threshold * f for f in parse_list(self.auto_factors, "auto factors")]
+            background = self.dark_rate(0.05)
+            self.aim()
+            threshold, _ = self.locate_threshold(self.search_intensity / 30.0, self.search_intensity, background)
+            if self.should_stop():
+                return
+            plan = [threshold * f for f in parse_list(self.auto_factors, "auto factors")]
             self.check_powers(*plan)
         else:
+            self.aim()
             plan = parse_list(self.intensities, "intensities")
         self.pump.set_power(0.0)
         if not self.pump.emission:
@@ -61,20 +70,24 @@ class RiseTime(ParticleExperiment):
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break
-            watts = self.power_for(intensity)
-            rise = decay = None
-            for _ in range(self.max_repeats):
-                self.pump.set_power(0.0)
-                self.wait(self.dark_wait)
-                counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
-                rise = counts if rise is None else rise + counts
-                counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
-                decay = counts if decay is None else decay + counts
-                if self.signal_counts(rise) >= self.target_counts or self.should_stop():
-                    break
-            self.record(intensity, RISE, rise, self.bin_width)
-            self.record(intensity, DECAY, decay, self.decay_bin_width)
+            self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
             self.progress((k + 1) / len(plan))
+
+    def rise_and_decay(self, intensity: float) -> list[dict]:
+        """Rise and decay traces at one intensity, summed until the rise holds ``target_counts`` of signal."""
+        watts = self.power_for(intensity)
+        rise = decay = None
+        for _ in range(self.max_repeats):
+            self.pump.set_power(0.0)
+            self.wait(self.dark_wait)
+            counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
+            rise = counts if rise is None else rise + counts
+            counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
+            decay = counts if decay is None else decay + counts
+            if self.signal_counts(rise) >= self.target_counts or self.should_stop():
+                break
+        return self.trace_rows(intensity, RISE, rise, self.bin_width) + self.trace_rows(
+            intensity, DECAY, decay, self.decay_bin_width)
 
     def signal_counts(self, trace: np.ndarray) -> float:
         """Counts above the pre-step baseline in the second half of a rise trace (a faintness measure)."""
@@ -91,18 +104,19 @@ class RiseTime(ParticleExperiment):
         self.pump.set_power(to_watts)
         return np.asarray(self.detector.read_trace(), dtype=np.int64)
 
-    def record(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float) -> None:
-        """One summed trace is one point: all its bins go to disk together."""
+    def trace_rows(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float) -> list[dict]:
         times = (np.arange(len(counts)) + 0.5) * bin_s - self.pre_trigger
-        self.emit("batch results", [
-            {"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "bin_s": bin_s}
-            for t, c in zip(times, counts)
-        ])
+        return [{"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "gate_s": bin_s}
+                for t, c in zip(times, counts)]
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
-        summary = analyse_rise_traces(data)
-        if getattr(self, "located_threshold", None):
-            summary["threshold_kw_cm2"] = self.located_threshold
+        summary = analyse_rise_traces(data[data.phase.isin([RISE, DECAY])])
+        located = data[data.phase == LOCATE]
+        if len(located) >= 4:
+            dark = data[data.phase == DARK]
+            background = float((dark.counts / dark.gate_s).mean()) if len(dark) else 0.0
+            readings = located.assign(count_rate_s=located.counts / located.gate_s)
+            summary["threshold_kw_cm2"] = avalanche_threshold(readings, background=background).threshold_kw_cm2
         return summary
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:

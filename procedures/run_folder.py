@@ -3,15 +3,23 @@
     <out>/<started>_<procedure>/
         data.csv        pymeasure Results format: pymeasure's tools and
                         pandas.read_csv(..., comment="#") both read it
+        points.log      the ledger of completed points (JSON lines): key,
+                        rows, size of data.csv after them, images stored
+        state.json      what a procedure decided along the way (the particle
+                        it parked on, ...), for a resumed run to decide alike
         images.h5       scan images with their axes
         summary.json    the analysis results
         metadata.json   bench snapshot, parameters, software, times, how it ended
         figures/*.png
         run.log
 
-Each data row is flushed and fsynced before the procedure goes on, so a
-crash loses at most the point in flight.  ``metadata.json`` is replaced
-atomically; a run that is still "running" in it never finished.
+A point's rows are written and fsynced, then the point is committed to the
+ledger: a crash (even SIGKILL) loses at most the point in flight, and a
+resumed run cuts data.csv back to the last committed point and carries on
+from there.  ``images.h5`` and the JSON files are replaced atomically (a new
+file renamed over the old), because a half-written HDF5 file can lose every
+image in it.  A run that is still "running" in ``metadata.json`` never
+finished.
 """
 
 from __future__ import annotations
@@ -43,6 +51,15 @@ def _jsonable(value):
     return str(value)
 
 
+def write_lines_atomically(path: Path, lines: list[str]) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
 def write_json_atomically(path: Path, content: dict) -> None:
     temporary = path.with_suffix(path.suffix + ".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
@@ -57,6 +74,7 @@ class RunFolder:
         self.path = Path(path)
         self.figures = self.path / "figures"
         self._log_handler: logging.Handler | None = None
+        self._pending_images: set[str] = set()  # stored since the last committed point
 
     @classmethod
     def create(cls, out_dir: str | Path, procedure_name: str) -> RunFolder:
@@ -78,7 +96,11 @@ class RunFolder:
     def images_path(self) -> Path:
         return self.path / "images.h5"
 
-    # -- rows -------------------------------------------------------------------------------
+    @property
+    def points_path(self) -> Path:
+        return self.path / "points.log"
+
+    # -- rows and the ledger of points -------------------------------------------------------
     def append_lines(self, lines: list[str]) -> None:
         """Append data lines (one measured point: a row, or a whole trace) and make sure they are on disk."""
         with open(self.data_path, "a", encoding="utf-8") as handle:
@@ -86,22 +108,91 @@ class RunFolder:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def commit_point(self, key: str, rows: int) -> None:
+        """Mark a point complete: its ``rows`` (already on disk) end where data.csv ends now."""
+        entry = {"key": key, "rows": rows, "data_bytes": self.data_path.stat().st_size,
+                 "images": sorted(self._pending_images)}
+        with open(self.points_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._pending_images.clear()
+
+    def committed_points(self) -> list[dict]:
+        """The ledger, in order; a line cut short by a crash is not a commit."""
+        if not self.points_path.exists():
+            return []
+        points = []
+        for line in self.points_path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if not line.endswith("\n"):
+                break
+            try:
+                points.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+        return points
+
+    def prepare_resume(self) -> list[dict]:
+        """Cut the folder back to its last committed point; returns the committed points."""
+        points = self.committed_points()
+        if not points:
+            raise ValueError(f"{self.path} has no committed point to resume from (not an anplab run folder?)")
+        with open(self.data_path, "r+b") as handle:
+            handle.truncate(points[-1]["data_bytes"])
+            handle.flush()
+            os.fsync(handle.fileno())
+        write_lines_atomically(self.points_path, [json.dumps(point) for point in points])
+        kept = {name for point in points for name in point["images"]}
+        stale = [name for name in self.image_names() if name not in kept]
+        if stale:
+            self._rewrite_images(drop=stale)
+        return points
+
+    # -- decisions a resumed run must repeat ------------------------------------------------------
+    def write_state(self, state: dict) -> None:
+        write_json_atomically(self.path / "state.json", state)
+
+    def read_state(self) -> dict:
+        path = self.path / "state.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
     # -- images -------------------------------------------------------------------------------
     def store_image(self, name: str, image, **attributes) -> None:
-        with h5py.File(self.images_path, "a") as store:
-            if name in store:
-                del store[name]
+        """Store (or replace) an image with its attributes; arrays among them become datasets beside it."""
+        def add(store) -> None:
             dataset = store.create_dataset(name, data=np.asarray(image), compression="gzip")
             for key, value in attributes.items():
                 array = np.asarray(value)
                 if array.ndim > 0 and array.size > 1:
-                    if f"{name}__{key}" in store:
-                        del store[f"{name}__{key}"]
                     store.create_dataset(f"{name}__{key}", data=array)
                     dataset.attrs[key] = f"dataset {name}__{key}"
                 else:
                     dataset.attrs[key] = array.item() if array.ndim == 0 or array.size == 1 else str(value)
-            store.flush()
+
+        self._rewrite_images(drop=[name], add=add)
+        self._pending_images.add(name)
+
+    def image_names(self) -> list[str]:
+        if not self.images_path.exists():
+            return []
+        with h5py.File(self.images_path, "r") as store:
+            return [name for name in store if "__" not in name]
+
+    def _rewrite_images(self, *, drop=(), add=None) -> None:
+        """Copy images.h5 without ``drop`` (and their attribute datasets), let ``add`` write into the copy,
+        fsync it and rename it over the original."""
+        temporary = self.images_path.with_suffix(".h5.tmp")
+        with h5py.File(temporary, "w") as target:
+            if self.images_path.exists():
+                with h5py.File(self.images_path, "r") as source:
+                    for entry in source:
+                        if entry.split("__")[0] not in drop:
+                            source.copy(entry, target)
+            if add is not None:
+                add(target)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.images_path)
 
     def load_images(self) -> dict:
         if not self.images_path.exists():

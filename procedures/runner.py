@@ -1,14 +1,18 @@
 """Running one procedure into a run folder, the same way for the command line, sequences and tests.
 
-The runner wires the procedure's ``emit`` to the run folder: every result row
-is written and fsynced before the procedure continues.  Whatever way the run
-ends (finished, stopped, exception, Ctrl-C, SIGTERM) the procedure's
-shutdown puts the bench in its safe state, then the analysis, figures and
-metadata are written, and metadata.json says how it ended.
+The runner wires the procedure's ``emit`` to the run folder: every point's
+rows are written and fsynced, then the point is committed, before the
+procedure continues.  Whatever way the run ends (finished, stopped,
+exception, Ctrl-C, SIGTERM) the procedure's shutdown puts the bench in its
+safe state, then the analysis, figures and metadata are written, and
+metadata.json says how it ended.  A run that did not finish can be resumed
+into the same folder: the points already committed are kept and not
+measured again.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import platform
 import socket
@@ -22,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 from pymeasure.experiment import Procedure, Results
+from pymeasure.experiment.results import CSVFormatter
 
 from anplab import __version__
 
@@ -30,6 +35,8 @@ from .run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 
+HEADER_POINT = "__header__"  # the ledger's first entry: data.csv holding only its header
+
 
 @dataclass
 class RunOutcome:
@@ -37,6 +44,10 @@ class RunOutcome:
     ended: str  # finished | stopped | failed | interrupted
     summary: dict
     error: str | None = None
+
+
+class NothingToResume(ValueError):
+    """The run folder holds a finished run (or nothing anplab can resume)."""
 
 
 def _now() -> str:
@@ -67,26 +78,8 @@ def run_procedure(
     is re-raised after the run folder has been completed.
     """
     folder = RunFolder.create(out_dir, procedure.NAME)
-    folder.start_log()
-    results = Results(procedure, str(folder.data_path))
-    rows = 0
-
-    def emit(topic: str, record) -> None:
-        nonlocal rows
-        if topic == "results":
-            folder.append_lines([results.format(record)])
-            rows += 1
-        elif topic == "batch results":  # one point made of many rows (a trace): one flush
-            folder.append_lines([results.format(row) for row in record])
-            rows += len(record)
-        elif topic == "progress" and progress is not None:
-            progress(float(record))
-        if on_record is not None:
-            on_record(topic, record)
-
-    procedure.emit = emit
-    procedure.should_stop = should_stop or (lambda: False)
-    procedure.sink = folder
+    Results(procedure, str(folder.data_path))  # writes pymeasure's header
+    folder.commit_point(HEADER_POINT, 0)
     metadata = {
         "procedure": procedure.NAME,
         "procedure_class": f"{type(procedure).__module__}.{type(procedure).__qualname__}",
@@ -96,6 +89,86 @@ def run_procedure(
         "host": socket.gethostname(),
         "software": software_versions(),
     }
+    return _run(procedure, folder, metadata, progress=progress, should_stop=should_stop, on_record=on_record)
+
+
+def procedure_for_folder(folder: str | Path, bench=None) -> BenchProcedure:
+    """The procedure of a run folder, with the parameters it ran with (not yet resumed)."""
+    metadata = RunFolder(Path(folder)).read_metadata()
+    module_name, _, class_name = metadata["procedure_class"].rpartition(".")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls.from_run_folder(Path(folder), metadata, bench)
+
+
+def resume_run(
+    procedure: BenchProcedure,
+    folder: str | Path,
+    *,
+    progress: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_record: Callable[[str, object], None] | None = None,
+) -> RunOutcome:
+    """Carry on an interrupted run in its own folder, from its last committed point.
+
+    The folder is cut back to that point (a half-written point is dropped),
+    the procedure is handed the committed points and the decisions it made,
+    and runs again: committed points are not measured again, so the finished
+    folder holds every point once, in order, as an uninterrupted run would.
+    """
+    folder = RunFolder(Path(folder))
+    metadata = folder.read_metadata()
+    if metadata.get("status") == "ended" and metadata.get("ended") == "finished":
+        raise NothingToResume(f"{folder.path} holds a finished run: nothing to resume")
+    points = folder.prepare_resume()
+    procedure.resume_with(_replay(folder, points, procedure), folder.read_state())
+    metadata.setdefault("resumed", []).append({
+        "at": _now(),
+        "points_kept": len(points) - 1,
+        "previous_end": metadata.get("ended") or "killed (the run never recorded its end)",
+    })
+    metadata.update(status="running", ended=None, error=None)
+    log.info("resuming %s in %s after %d committed points", procedure.NAME, folder.path, len(points) - 1)
+    return _run(procedure, folder, metadata, progress=progress, should_stop=should_stop, on_record=on_record)
+
+
+def _replay(folder: RunFolder, points: list[dict], procedure: BenchProcedure) -> dict[str, list[dict]]:
+    """The rows of every committed point, read back exactly (floats round-trip)."""
+    data = pd.read_csv(folder.data_path, comment="#", float_precision="round_trip")
+    records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+               for row in data.to_dict(orient="records")]
+    replay, start = {}, 0
+    for point in points:
+        if point["key"] == HEADER_POINT:
+            continue
+        replay[point["key"]] = records[start:start + point["rows"]]
+        start += point["rows"]
+    if start != len(records):
+        raise ValueError(f"{folder.data_path} holds {len(records)} rows but its ledger accounts for {start}")
+    return replay
+
+
+def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progress, should_stop,
+         on_record) -> RunOutcome:
+    folder.start_log()
+    formatter = CSVFormatter(columns=procedure.DATA_COLUMNS)
+    rows = sum(point["rows"] for point in folder.committed_points())
+
+    def emit(topic: str, record) -> None:
+        nonlocal rows
+        if topic == "results":
+            folder.append_lines([formatter.format(record)])
+            rows += 1
+        elif topic == "batch results":  # one point made of many rows (a trace): one flush
+            folder.append_lines([formatter.format(row) for row in record])
+            rows += len(record)
+        elif topic == "progress" and progress is not None:
+            progress(float(record))
+        if on_record is not None:
+            on_record(topic, record)
+
+    procedure.emit = emit
+    procedure.should_stop = should_stop or (lambda: False)
+    procedure.sink = folder
     folder.write_metadata(metadata)
     log.info("run %s started in %s", procedure.NAME, folder.path)
 
@@ -130,9 +203,10 @@ def run_procedure(
         "ended": ended,
         "error": error,
         "finished": _now(),
-        "wall_time_s": round(time.monotonic() - started, 3),
+        "wall_time_s": round(metadata.get("wall_time_s", 0.0) + time.monotonic() - started, 3),
         "bench_time_s": procedure.bench.clock.now() if procedure.bench is not None else None,
         "data_rows": rows,
+        "points": len(folder.committed_points()) - 1,
         "lasers_off_at_end": _lasers_off(procedure),
         "safe_state_problems": procedure.safe_state_problems,
     })

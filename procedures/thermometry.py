@@ -17,7 +17,7 @@ from anplab.instruments.errors import InstrumentFault, check_limit
 from .analysis.rise import rise_times
 from .analysis.thermometry import calibration
 from .analysis.threshold import avalanche_threshold
-from .power_sweep import ParticleExperiment, parse_list
+from .particle_experiment import ParticleExperiment, parse_list
 from .settling import read_when_settled
 
 DARK, EMISSION, SWEEP, RISE = -1, 0, 1, 2
@@ -61,27 +61,37 @@ class Thermometry(ParticleExperiment):
         if self.sweep_points:
             self.check_powers(self.sweep_max)
 
+    def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
+        return self._row(DARK, float("nan"), 0.0, 0.0, counts, seconds)
+
     def execute(self) -> None:
         plan = parse_list(self.temperatures, "temperatures")
         self.controller.ramp_rate_k_per_min = self.ramp_rate
-        dark, seconds = self.measure_dark(self.gate)
-        self.emit("results", self._row(DARK, float("nan"), 0.0, 0.0, dark, seconds))
+        self.dark_rate(self.gate)
         self.aim()
         for k, kelvin in enumerate(plan):
             if self.should_stop():
                 break
-            self.pump.set_power(0.0)
-            self.controller.setpoint_k = kelvin
-            if not self.controller.wait_until_stable(self.clock, self.stability_band, self.hold,
-                                                     self.stability_timeout, poll_s=min(5.0, max(0.5, self.hold / 10))):
-                raise InstrumentFault(self.controller.name, f"not stable within {self.stability_band} K of "
-                                                            f"{kelvin} K after {self.stability_timeout} s")
-            self.measure_emission(kelvin)
+            steps = [(f"emission-{k}", self.measure_emission)]
             if self.sweep_points:
-                self.measure_sweep(kelvin)
+                steps.append((f"sweep-{k}", self.measure_sweep))
             if self.rise_trace:
-                self.measure_rise(kelvin)
+                steps.append((f"rise-{k}", self.measure_rise))
+            if all(self.completed(key) for key, _ in steps):
+                continue  # done before the run was resumed
+            self.hold_at(kelvin)
+            for key, measure in steps:
+                self.point(key, lambda: measure(kelvin))
             self.progress((k + 1) / len(plan))
+
+    def hold_at(self, kelvin: float) -> None:
+        """Take the cryostat to ``kelvin`` (pump off) and wait until it has held within the band."""
+        self.pump.set_power(0.0)
+        self.controller.setpoint_k = kelvin
+        if not self.controller.wait_until_stable(self.clock, self.stability_band, self.hold, self.stability_timeout,
+                                                 poll_s=min(5.0, max(0.5, self.hold / 10))):
+            raise InstrumentFault(self.controller.name, f"not stable within {self.stability_band} K of "
+                                                        f"{kelvin} K after {self.stability_timeout} s")
 
     def _row(self, kind, kelvin, intensity, beam_w, counts, gate, time_s=None) -> dict:
         return {"kind": kind, "temperature_setpoint_k": kelvin, "temperature_k": self.controller.temperature_k,
@@ -89,28 +99,25 @@ class Thermometry(ParticleExperiment):
                 "time_s": self.clock.now() if time_s is None else time_s,
                 "counts": counts, "gate_s": gate, "count_rate_s": counts / gate}
 
-    def measure_emission(self, kelvin: float) -> None:
-        self.pump.set_power(self.power_for(self.intensity))
-        if not self.pump.emission:
-            self.pump.emission_on()
+    def measure_emission(self, kelvin: float) -> list[dict]:
+        self.pump_on(self.intensity)
         settled = read_when_settled(self.detector, self.clock, gate_s=self.gate, readings=3, max_wait_s=30.0)
-        setpoint = self.power_for(self.intensity)
-        rows = [self._row(EMISSION, kelvin, self.intensity, self.beam_power_now(setpoint),
-                          self.detector.count(self.gate), self.gate) for _ in range(self.repeats)]
         if not settled.settled:
             self.log_info(f"emission at {kelvin} K did not settle within 30 s")
-        self.emit("batch results", rows)
+        setpoint = self.power_for(self.intensity)
+        return [self._row(EMISSION, kelvin, self.intensity, self.beam_power_now(setpoint),
+                          self.detector.count(self.gate), self.gate) for _ in range(self.repeats)]
 
-    def measure_sweep(self, kelvin: float) -> None:
+    def measure_sweep(self, kelvin: float) -> list[dict]:
         rows = []
         for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
             rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)),
                                   reading.counts, reading.gate_s))
-        self.emit("batch results", rows)
+        return rows
 
-    def measure_rise(self, kelvin: float) -> None:
+    def measure_rise(self, kelvin: float) -> list[dict]:
         self.pump.set_power(0.0)
         self.wait(2.0)
         bins = int(round((0.05 + self.rise_duration) / self.bin_width))
@@ -120,8 +127,8 @@ class Thermometry(ParticleExperiment):
         counts = self.detector.read_trace()
         beam = self.beam_power_now(self.power_for(self.intensity))
         times = (np.arange(bins) + 0.5) * self.bin_width - 0.05
-        self.emit("batch results", [self._row(RISE, kelvin, self.intensity, beam, int(c), self.bin_width, float(t))
-                                    for t, c in zip(times, counts)])
+        return [self._row(RISE, kelvin, self.intensity, beam, int(c), self.bin_width, float(t))
+                for t, c in zip(times, counts)]
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
         return analyse_thermometry(data)

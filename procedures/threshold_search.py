@@ -25,16 +25,14 @@ class ThresholdSearch(PowerSweep):
     max_points = IntegerParameter("Most points in all", default=20, minimum=5, maximum=10000)
 
     def execute(self) -> None:
-        background = self.record_dark()
+        background = self.dark_rate(self.gate)
         self.aim()
-        self.pump.set_power(self.power_for(self.min_intensity))
-        if not self.pump.emission:
-            self.pump.emission_on()
+        self.pump_on(self.min_intensity)
         taken = 0
 
         def measure(intensity: float) -> tuple[float, float]:
             nonlocal taken
-            row = self.measure_point(UP, intensity)
+            row = self.measure_point(f"search-{taken}", UP, intensity)
             taken += 1
             self.progress(taken / self.max_points)
             return row["count_rate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from anplab.procedures.rise_time import DECAY, RISE, RiseTime
+from anplab.procedures.rise_time import DECAY, LOCATE, RISE, RiseTime
 from anplab.simulated.physics import characteristics
 
 
@@ -32,9 +32,10 @@ def test_rise_time_peaks_at_the_threshold_and_matches_the_model_above_it(run_on_
     data = run.data()
     rises, decays = data[data.phase == RISE], data[data.phase == DECAY]
     assert rises.intensity_kw_cm2.nunique() == decays.intensity_kw_cm2.nunique() == len(summary["rises"])
+    assert (data.phase == LOCATE).sum() >= 10  # the threshold search's readings are data too
     first = rises[rises.intensity_kw_cm2 == rises.intensity_kw_cm2.min()]
     assert first.time_s.min() < 0 < first.time_s.max()  # a baseline before the step
-    assert np.allclose(np.diff(first.time_s), first.bin_s.iloc[0])
+    assert np.allclose(np.diff(first.time_s), first.gate_s.iloc[0])
     assert (run.folder / "figures" / "rise_traces.png").exists()
 
 

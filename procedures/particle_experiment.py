@@ -1,0 +1,164 @@
+"""What experiments on one particle under the pump share: instruments, the dark rate, aiming, the threshold.
+
+Every measurement here is a point (see :meth:`BenchProcedure.point`), so a
+resumed run neither repeats nor skips any, and decides alike: the particle
+parked on is remembered, and the threshold search replays its recorded
+readings.  Each experiment turns a reading into a row of its own table with
+:meth:`ParticleExperiment.reading_row`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from pymeasure.experiment import FloatParameter, Parameter
+
+from .analysis.threshold import avalanche_threshold
+from .base import BenchProcedure
+from .scanning import locate_particle
+from .settling import read_when_settled
+from .threshold_finder import home_in
+
+
+def parse_list(text: str, what: str) -> list[float]:
+    """Comma-separated positive numbers, e.g. '5, 6.5, 8'."""
+    try:
+        values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{what} must be comma-separated numbers, not {text!r}") from None
+    if not values or any(not np.isfinite(v) or v <= 0 for v in values):
+        raise ValueError(f"{what} must be positive numbers, not {text!r}")
+    return values
+
+
+def parse_target(text: str) -> tuple[float, float] | str:
+    """``brightest``, ``here`` or ``x,y`` in um."""
+    text = text.strip().lower()
+    if text in ("brightest", "here"):
+        return text
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"target must be 'brightest', 'here' or 'x,y' in um, not {text!r}") from None
+    return x, y
+
+
+class ParticleExperiment(BenchProcedure):
+    """Shared parameters and steps of experiments on one particle under the pump laser."""
+
+    laser = Parameter("Pump laser", default="")
+    counter = Parameter("Photon counter", default="")
+    power_meter = Parameter("Power meter", default="")
+    scanner = Parameter("Scanner", default="")
+    target = Parameter("Target (brightest, here, or x,y in um)", default="brightest")
+    search_intensity = FloatParameter("Search intensity", units="kW/cm^2", default=30.0, minimum=0.01, maximum=1e5)
+
+    def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
+        """A data row for a dark reading (``kind`` "dark") or a threshold-search reading ("locate")."""
+        raise NotImplementedError
+
+    def resolve_instruments(self) -> None:
+        self.pump = self.instrument("laser", self.laser)
+        self.detector = self.instrument("photon_counter", self.counter)
+        meters = self.bench.by_role("power_meter")
+        self.meter = (self.instrument("power_meter", self.power_meter)
+                      if (self.power_meter or len(meters) == 1) else None)
+        scanners = self.bench.by_role("scanner")
+        self.galvo = self.instrument("scanner", self.scanner) if (self.scanner or len(scanners) == 1) else None
+        parse_target(self.target)
+
+    def power_for(self, intensity_kw_cm2: float) -> float:
+        return self.bench.beam_power_for_intensity(self.pump.name, intensity_kw_cm2)
+
+    def check_powers(self, *intensities: float) -> None:
+        """Refuse before anything moves if an intensity needs more pump power than the bench allows."""
+        self.check_intensities(self.pump, *intensities)
+
+    def pump_on(self, intensity_kw_cm2: float) -> None:
+        self.pump.set_power(self.power_for(intensity_kw_cm2))
+        if not self.pump.emission:
+            self.pump.emission_on()
+
+    def log_info(self, message: str) -> None:
+        logging.getLogger(type(self).__module__).info(message)
+
+    # -- points every particle experiment takes ---------------------------------------------------
+    def dark_rate(self, gate_s: float, *, key: str = "dark", min_counts: int = 1000, max_s: float = 10.0) -> float:
+        """Point ``key``: counts with the pump off, the background of everything after; returns the rate.
+
+        Counts until ``min_counts`` (3 % precision) or ``max_s``, at least ten
+        gates: the background is subtracted from every point, so an error in
+        it bends the foot of the S-curve.
+        """
+        def measure() -> dict:
+            self.pump.emission_off()
+            counts, counted = 0, 0.0
+            while (counts < min_counts and counted < max_s) or counted < 10 * gate_s - 1e-12:
+                counts += self.detector.count(gate_s)
+                counted += gate_s
+            return self.reading_row("dark", 0.0, counts, counted)
+
+        (row,) = self.point(key, measure)
+        return row["counts"] / row["gate_s"]
+
+    def aim(self) -> None:
+        """Park the beam on the target particle (the one found before, when the run resumes)."""
+        target = parse_target(self.target)
+        if self.galvo is None or target == "here":
+            return
+        if isinstance(target, tuple):
+            self.galvo.move_to(*target)
+            return
+        parked = self.recall("parked_um")
+        if parked is not None:
+            self.galvo.move_to(*parked)
+            self.log_info(f"parked on the particle found before, at ({parked[0]:.3f}, {parked[1]:.3f}) um")
+            return
+        self.pump_on(self.search_intensity)
+        x, y, _ = locate_particle(self.galvo, self.detector)
+        self.remember("parked_um", [x, y])
+        self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
+
+    def settled_reading(self, intensity_kw_cm2: float, *, gate_s: float = 0.05, min_counts: int = 200,
+                        max_integration_s: float = 2.0):
+        """Set the pump and read the emission once it has settled."""
+        self.pump.set_power(self.power_for(intensity_kw_cm2))
+        return read_when_settled(self.detector, self.clock, gate_s=gate_s, readings=3, max_wait_s=10.0,
+                                 min_counts=min_counts, max_integration_s=max_integration_s,
+                                 should_stop=self.should_stop)
+
+    def locate_threshold(self, low: float, high: float, background: float, *, precision: float = 0.02,
+                         gate_s: float = 0.05) -> tuple[float, list[dict]]:
+        """The threshold of the particle under the beam, homed in on with settled readings (points locate-N).
+
+        Returns the threshold and the rows recorded for it.
+        """
+        self.pump_on(low)
+        rows: list[dict] = []
+
+        def measure(intensity: float) -> tuple[float, float]:
+            def read() -> dict:
+                reading = self.settled_reading(intensity, gate_s=gate_s)
+                return self.reading_row("locate", intensity, reading.counts, reading.gate_s)
+
+            (row,) = self.point(f"locate-{len(rows)}", read)
+            rows.append(row)
+            return row["counts"] / row["gate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]
+
+        home_in(measure, low, high, survey_points=10, precision=precision, max_points=30,
+                should_stop=self.should_stop)
+        if self.should_stop():
+            return float("nan"), rows
+        table = pd.DataFrame([{"intensity_kw_cm2": r["intensity_kw_cm2"], "counts": r["counts"],
+                               "gate_s": r["gate_s"], "count_rate_s": r["counts"] / r["gate_s"]} for r in rows])
+        threshold = avalanche_threshold(table, background=background).threshold_kw_cm2
+        self.log_info(f"threshold located at {threshold:.4g} kW/cm^2 from {len(rows)} settled readings")
+        return threshold, rows
+
+    def beam_power_now(self, setpoint_w: float) -> float:
+        """Laser output from the pick-off power meter if there is one, else the laser's own reading."""
+        if self.meter is not None:
+            return self.meter.beam_power_w()
+        return self.pump.power_w or setpoint_w

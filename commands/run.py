@@ -78,22 +78,39 @@ def build_procedure(name: str, assignments: list[str], bench_option: str | None)
 
 def run_command(args) -> int:
     from anplab.cli import UserError
-    from anplab.instruments.bench import RoleError
-    from anplab.instruments.errors import LimitError
-    from anplab.instruments.yaml_lines import BenchFileError
-    from anplab.procedures.base import open_bench
     from anplab.procedures.runner import run_procedure
 
     procedure = build_procedure(args.procedure, args.set, args.bench)
-    bench_name = procedure.bench_file or procedure.DEFAULT_BENCH
-    if bench_name not in ("simulated", "simulated-film") and not Path(bench_name).is_file():
-        raise UserError(f"--bench: {bench_name!r} is neither a bench file nor a built-in bench "
-                        "(simulated, simulated-film)")
+    bench_name = checked_bench_name(procedure.bench_file or procedure.DEFAULT_BENCH)
     try:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"--out: cannot create {args.out!r}: {error.strerror}") from None
+    return execute(procedure, bench_name, args.quiet, lambda progress: run_procedure(procedure, out, progress=progress))
+
+
+def checked_bench_name(name: str) -> str:
+    from anplab.cli import UserError
+    from anplab.procedures.base import BUILT_IN_BENCHES
+
+    if name not in BUILT_IN_BENCHES and not Path(name).is_file():
+        raise UserError(f"--bench: {name!r} is neither a bench file nor a built-in bench "
+                        f"({', '.join(BUILT_IN_BENCHES)})")
+    return name
+
+
+def execute(procedure, bench_name: str, quiet: bool, start) -> int:
+    """Open the bench, check the procedure against it, run ``start(progress)`` with a progress bar, report.
+
+    The bench ends in its safe state whatever happens; SIGTERM ends the run
+    as Ctrl-C does.  Prints the headline results and, last, the run folder.
+    """
+    from anplab.cli import UserError
+    from anplab.instruments.bench import RoleError
+    from anplab.instruments.errors import LimitError
+    from anplab.procedures.base import open_bench
+
     bench = open_bench(bench_name)  # BenchFileError is reported by the CLI
     try:
         procedure.bench = bench
@@ -101,7 +118,7 @@ def run_command(args) -> int:
             procedure.check_against_bench()  # before anything moves
         except (LimitError, ValueError, RoleError) as error:
             raise UserError(str(error)) from None
-        bar = tqdm(total=100, disable=args.quiet, file=sys.stderr, unit="%",
+        bar = tqdm(total=100, disable=quiet, file=sys.stderr, unit="%",
                    bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}]")
 
         def progress(percent: float) -> None:
@@ -109,22 +126,24 @@ def run_command(args) -> int:
 
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
-            outcome = run_procedure(procedure, out, progress=progress)
+            outcome = start(progress)
         finally:
             signal.signal(signal.SIGTERM, previous)
             bar.close()
-    except BenchFileError:
-        raise
     finally:
         bench.safe_state()
         bench.close()
+    report(outcome)
+    return {"finished": 0, "stopped": 0, "failed": 1}.get(outcome.ended, 1)
+
+
+def report(outcome) -> None:
     if outcome.ended == "failed":
         print(f"anplab: run failed: {outcome.error}", file=sys.stderr)
     for key in ("threshold_kw_cm2", "s_max", "fidelity", "best_fwhm_nm", "max_s_r_percent_per_k", "slowest_t90_s"):
         if key in outcome.summary:
             print(f"{key}: {outcome.summary[key]:.4g}")
     print(outcome.folder)
-    return {"finished": 0, "stopped": 0, "failed": 1}.get(outcome.ended, 1)
 
 
 def _terminate(signum, frame):

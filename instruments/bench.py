@@ -54,7 +54,7 @@ class Bench:
         elif isinstance(bench, BenchConfig):
             config, source = bench, "<bench>"
         else:
-            config, source = load_bench(bench), str(bench)
+            config, source = load_bench(bench), str(Path(bench).resolve())
         if config.simulated:
             from anplab.simulated.bench_world import build_world
             from anplab.simulated.clock import SimulationClock

@@ -36,6 +36,8 @@ from .run_folder import RunFolder
 log = logging.getLogger(__name__)
 
 HEADER_POINT = "__header__"  # the ledger's first entry: data.csv holding only its header
+# Replayed rows must hold exactly the floats recorded (pandas 3 parses them exactly by default).
+_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
 @dataclass
@@ -133,7 +135,7 @@ def resume_run(
 
 def _replay(folder: RunFolder, points: list[dict], procedure: BenchProcedure) -> dict[str, list[dict]]:
     """The rows of every committed point, read back exactly (floats round-trip)."""
-    data = pd.read_csv(folder.data_path, comment="#", float_precision="round_trip")
+    data = pd.read_csv(folder.data_path, comment="#", **_EXACT_FLOATS)
     records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
                for row in data.to_dict(orient="records")]
     replay, start = {}, 0

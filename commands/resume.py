@@ -1,0 +1,56 @@
+"""anplab resume: carry on an interrupted run from its last completed point.
+
+    anplab resume runs/2026-11-21T22-10-03_thermometry
+
+The run continues in its own folder, with the parameters, bench and
+decisions it started with; points already on disk are not measured again,
+so the finished folder holds every point exactly once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(commands) -> None:
+    resume = commands.add_parser("resume", help="carry on an interrupted run", description=__doc__.split("\n\n")[0])
+    resume.add_argument("folder", metavar="RUN_DIR", help="the run folder of the interrupted run")
+    resume.add_argument("--bench", default=None, metavar="FILE",
+                        help="bench file or built-in bench (default: the one the run started on)")
+    resume.add_argument("--quiet", action="store_true", help="no progress bar")
+    resume.set_defaults(handler=resume_command, option_names={})
+
+
+def resume_command(args) -> int:
+    from anplab.cli import UserError
+    from anplab.procedures.run_folder import RunFolder
+    from anplab.procedures.runner import NothingToResume, procedure_for_folder, resume_run
+
+    from .run import checked_bench_name, execute
+
+    folder = Path(args.folder)
+    if not (folder / "metadata.json").is_file() or not (folder / "points.log").is_file():
+        raise UserError(f"{args.folder!r} is not an anplab run folder (no metadata.json and points.log)")
+    metadata = RunFolder(folder).read_metadata()
+    if metadata.get("status") == "ended" and metadata.get("ended") == "finished":
+        raise UserError(f"{args.folder} holds a finished run: nothing to resume")
+    try:
+        procedure = procedure_for_folder(folder)
+    except (ValueError, ImportError, AttributeError) as error:
+        raise UserError(f"cannot rebuild the run's procedure: {error}") from None
+    bench_name = checked_bench_name(args.bench or _bench_of(metadata, procedure))
+
+    def start(progress):
+        try:
+            return resume_run(procedure, folder, progress=progress)
+        except NothingToResume as error:
+            raise UserError(str(error)) from None
+
+    return execute(procedure, bench_name, args.quiet, start)
+
+
+def _bench_of(metadata: dict, procedure) -> str:
+    source = (metadata.get("bench") or {}).get("source") or ""
+    if source.startswith("built-in:"):
+        return source.split(":", 1)[1]
+    return source or procedure.bench_file or procedure.DEFAULT_BENCH

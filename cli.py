@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from anplab import __version__
-from anplab.commands import model, resume, run, serve_sim
+from anplab.commands import model, queue, resume, run, serve_sim
 from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     model.register(commands)
     run.register(commands)
+    queue.register(commands)
     resume.register(commands)
     serve_sim.register(commands)
     return parser

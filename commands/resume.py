@@ -1,10 +1,12 @@
-"""anplab resume: carry on an interrupted run from its last completed point.
+"""anplab resume: carry on an interrupted run or sequence from its last completed point.
 
     anplab resume runs/2026-11-21T22-10-03_thermometry
+    anplab resume runs/2026-11-21T22-00-00_overnight
 
-The run continues in its own folder, with the parameters, bench and
-decisions it started with; points already on disk are not measured again,
-so the finished folder holds every point exactly once.
+A run continues in its own folder, with the parameters, bench and decisions
+it started with; points already on disk are not measured again, so the
+finished folder holds every point exactly once.  A sequence continues at its
+first unfinished item.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ def resume_command(args) -> int:
     from .run import checked_bench_name, execute
 
     folder = Path(args.folder)
+    if (folder / "sequence.json").is_file():
+        return resume_sequence_command(folder, args)
     if not (folder / "metadata.json").is_file() or not (folder / "points.log").is_file():
-        raise UserError(f"{args.folder!r} is not an anplab run folder (no metadata.json and points.log)")
+        raise UserError(f"{args.folder!r} is neither an anplab run folder nor a sequence folder")
     metadata = RunFolder(folder).read_metadata()
     if metadata.get("status") == "ended" and metadata.get("ended") == "finished":
         raise UserError(f"{args.folder} holds a finished run: nothing to resume")
@@ -54,3 +58,18 @@ def _bench_of(metadata: dict, procedure) -> str:
     if source.startswith("built-in:"):
         return source.split(":", 1)[1]
     return source or procedure.bench_file or procedure.DEFAULT_BENCH
+
+
+def resume_sequence_command(folder: Path, args) -> int:
+    from anplab.cli import UserError
+    from anplab.procedures.sequence_runner import read_sequence_state, resume_sequence
+
+    from .queue import follow, with_bench
+    from .run import checked_bench_name
+
+    state = read_sequence_state(folder)
+    if state.get("status") == "ended" and state.get("ended") == "finished":
+        raise UserError(f"{folder} holds a finished sequence: nothing to resume")
+    bench_name = checked_bench_name(args.bench or state.get("bench") or "simulated")
+    return with_bench(bench_name, lambda bench: follow(
+        len(state["items"]), args.quiet, lambda progress: resume_sequence(folder, bench, progress=progress)))

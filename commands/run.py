@@ -49,31 +49,22 @@ def parameter_table(cls) -> str:
 def build_procedure(name: str, assignments: list[str], bench_option: str | None):
     """The procedure with its parameters set and validated; raises UserError on bad input."""
     from anplab.cli import UserError
-    from anplab.procedures.catalog import procedure_class
+    from anplab.procedures.catalog import ParameterProblem, configure
 
-    try:
-        cls = procedure_class(name)
-    except KeyError as error:
-        raise UserError(str(error.args[0])) from None
-    procedure = cls()
-    parameters = procedure.parameter_objects()
     values = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
-        key = key.strip()
-        if not sep or not key:
+        if not sep or not key.strip():
             raise UserError(f"--set: expected NAME=VALUE, got {assignment!r}")
-        if key not in parameters:
-            raise UserError(f"--set: {name} has no parameter {key!r}; parameters: {', '.join(sorted(parameters))}")
-        parameter = parameters[key]
-        try:
-            parameter.value = value
-        except ValueError as error:
-            raise UserError(f"--set {key}: {error}") from None
-        values[key] = parameter.value
+        values[key.strip()] = value
     if bench_option is not None:
         values["bench_file"] = bench_option
-    return cls(**values)
+    try:
+        return configure(name, values)
+    except KeyError as error:
+        raise UserError(str(error.args[0])) from None
+    except ParameterProblem as problem:
+        raise UserError(f"--set {problem}" if problem.parameter else str(problem)) from None
 
 
 def run_command(args) -> int:

@@ -63,15 +63,21 @@ class TemperatureController(ABC):
     def heater_output_percent(self) -> float:
         return self._get_heater_output_percent()
 
-    def wait_until_stable(self, clock, band_k: float, hold_s: float, timeout_s: float, poll_s: float = 1.0) -> bool:
+    def wait_until_stable(self, clock, band_k: float, hold_s: float, timeout_s: float, poll_s: float = 1.0,
+                          on_reading=None, should_stop=lambda: False) -> bool:
         """Poll until the reading has stayed within ``band_k`` of the setpoint for ``hold_s``.
 
-        Returns False if that has not happened within ``timeout_s`` of bench time.
+        Returns False if that has not happened within ``timeout_s`` of bench
+        time (or a stop was requested).  ``on_reading(kelvin, setpoint_k)`` is
+        called with every reading.
         """
         start = clock.now()
         inside_since = None
-        while clock.now() - start <= timeout_s:
-            if abs(self.temperature_k - self.setpoint_k) <= band_k:
+        while clock.now() - start <= timeout_s and not should_stop():
+            kelvin, setpoint = self.temperature_k, self.setpoint_k
+            if on_reading is not None:
+                on_reading(kelvin, setpoint)
+            if abs(kelvin - setpoint) <= band_k:
                 inside_since = clock.now() if inside_since is None else inside_since
                 if clock.now() - inside_since >= hold_s:
                     return True

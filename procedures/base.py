@@ -116,13 +116,14 @@ class BenchProcedure(Procedure):
         """Measure one point, record its rows and commit it; returns the rows.
 
         ``measure`` returns the point's data rows (a dict, a list of dicts, or
-        None for a step that records nothing but must not be repeated).  The
-        rows reach the disk together, then the point is committed, so a run
-        killed mid-point resumes at this point with nothing of it on disk.  A
-        point committed before a resume is not measured again: its rows are
-        returned as read back from disk, so adaptive procedures replay the
-        same decisions.  Keys must be unique within a run and the same from
-        one session to the next.
+        None for a step that records nothing but must not be repeated); rows
+        it emits itself as it goes (``self.emit("results", row)``, for live
+        plots of a long point) belong to the point too.  The rows reach the
+        disk, then the point is committed, so a run killed mid-point resumes
+        at this point with nothing of it on disk.  A point committed before a
+        resume is not measured again: its rows are returned as read back from
+        disk, so adaptive procedures replay the same decisions.  Keys must be
+        unique within a run and the same from one session to the next.
         """
         if key in self._replay:
             return self._replay[key]
@@ -131,7 +132,7 @@ class BenchProcedure(Procedure):
         if rows:
             self.emit("batch results", rows)
         if self.sink is not None:
-            self.sink.commit_point(key, len(rows))
+            self.sink.commit_point(key)
         return rows
 
     def completed(self, key: str) -> bool:
@@ -146,6 +147,10 @@ class BenchProcedure(Procedure):
 
     def recall(self, name: str, default=None):
         return self._memory.get(name, default)
+
+    def inherit(self, memory: dict) -> None:
+        """Start from decisions made by an earlier run (the particle a sequence works on)."""
+        self._memory.update(memory)
 
     def resume_with(self, replay: dict[str, list[dict]], memory: dict) -> None:
         """Before execute(): the points already on disk (with their rows) and the decisions made."""

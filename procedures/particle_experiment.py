@@ -111,15 +111,18 @@ class ParticleExperiment(BenchProcedure):
         if isinstance(target, tuple):
             self.galvo.move_to(*target)
             return
+        self.pump_on(self.search_intensity)
         parked = self.recall("parked_um")
         if parked is not None:
-            self.galvo.move_to(*parked)
-            self.log_info(f"parked on the particle found before, at ({parked[0]:.3f}, {parked[1]:.3f}) um")
-            return
-        self.pump_on(self.search_intensity)
-        x, y, _ = locate_particle(self.galvo, self.detector)
+            # The particle found before (earlier in this run, or by the item before in a sequence): find it
+            # again close by, since the stage may have drifted.
+            x, y, _ = locate_particle(self.galvo, self.detector, centre_um=tuple(parked), search_um=0.4,
+                                      coarse_pixels=9)
+            self.log_info(f"parked on the particle found before, now at ({x:.3f}, {y:.3f}) um")
+        else:
+            x, y, _ = locate_particle(self.galvo, self.detector)
+            self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
         self.remember("parked_um", [x, y])
-        self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
 
     def settled_reading(self, intensity_kw_cm2: float, *, gate_s: float = 0.05, min_counts: int = 200,
                         max_integration_s: float = 2.0):

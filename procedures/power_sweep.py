@@ -104,11 +104,17 @@ def analyse_s_curve(data: pd.DataFrame) -> dict:
     up = data[data.direction == UP]
     summary: dict = {"dark_count_rate_s": background, "points": int(len(up)),
                      "unsettled_points": int((data.settled == 0).sum())}
-    if len(up) >= 4:
-        summary.update(avalanche_threshold(up, background=background).as_dict())
-        slopes = local_slope(up, background=background).dropna(subset=["slope"])
+    slopes = local_slope(up, background=background).dropna(subset=["slope"]) if len(up) >= 2 else None
+    if slopes is not None:
         summary["local_slope"] = slopes[["intensity_kw_cm2", "slope", "slope_error"]].to_dict(orient="records")
+    try:
+        summary.update(avalanche_threshold(up, background=background).as_dict())
+    except ValueError as error:  # too few points above the dark counts: say so, the data stand
+        summary["threshold_error"] = str(error)
     down = data[data.direction == DOWN]
     if len(down) >= 4:
-        summary["threshold_down_kw_cm2"] = avalanche_threshold(down, background=background).threshold_kw_cm2
+        try:
+            summary["threshold_down_kw_cm2"] = avalanche_threshold(down, background=background).threshold_kw_cm2
+        except ValueError as error:
+            summary["threshold_down_error"] = str(error)
     return summary

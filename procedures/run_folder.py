@@ -75,12 +75,14 @@ class RunFolder:
         self.figures = self.path / "figures"
         self._log_handler: logging.Handler | None = None
         self._pending_images: set[str] = set()  # stored since the last committed point
+        self._pending_rows = 0  # data lines written since the last committed point
 
     @classmethod
-    def create(cls, out_dir: str | Path, procedure_name: str) -> RunFolder:
+    def create(cls, out_dir: str | Path, procedure_name: str, *, name: str | None = None) -> RunFolder:
+        """A new folder under ``out_dir``: ``name``, or the start time and the procedure (never an existing one)."""
         stamp = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%dT%H-%M-%S")
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", procedure_name).strip("-") or "run"
-        base = Path(out_dir) / f"{stamp}_{slug}"
+        base = Path(out_dir) / (name or f"{stamp}_{slug}")
         path, n = base, 1
         while path.exists():
             n += 1
@@ -107,16 +109,18 @@ class RunFolder:
             handle.write("".join(line + "\n" for line in lines))
             handle.flush()
             os.fsync(handle.fileno())
+        self._pending_rows += len(lines)
 
-    def commit_point(self, key: str, rows: int) -> None:
-        """Mark a point complete: its ``rows`` (already on disk) end where data.csv ends now."""
-        entry = {"key": key, "rows": rows, "data_bytes": self.data_path.stat().st_size,
+    def commit_point(self, key: str) -> None:
+        """Mark a point complete: the rows and images stored since the last commit are its own."""
+        entry = {"key": key, "rows": self._pending_rows, "data_bytes": self.data_path.stat().st_size,
                  "images": sorted(self._pending_images)}
         with open(self.points_path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         self._pending_images.clear()
+        self._pending_rows = 0
 
     def committed_points(self) -> list[dict]:
         """The ledger, in order; a line cut short by a crash is not a commit."""
@@ -235,8 +239,8 @@ class RunFolder:
             saved.append(target)
         return saved
 
-    def start_log(self, level: int = logging.INFO) -> None:
-        handler = logging.FileHandler(self.path / "run.log", encoding="utf-8")
+    def start_log(self, level: int = logging.INFO, filename: str = "run.log") -> None:
+        handler = logging.FileHandler(self.path / filename, encoding="utf-8")
         handler.setLevel(level)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()

@@ -70,18 +70,20 @@ def run_procedure(
     procedure: BenchProcedure,
     out_dir: str | Path,
     *,
+    folder_name: str | None = None,
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_record: Callable[[str, object], None] | None = None,
 ) -> RunOutcome:
     """Run ``procedure`` to the end (or until it stops) into a new run folder under ``out_dir``.
 
-    ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM turned into one by the caller)
-    is re-raised after the run folder has been completed.
+    The folder is named after the start time and the procedure, or
+    ``folder_name``.  ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM turned into
+    one by the caller) is re-raised after the run folder has been completed.
     """
-    folder = RunFolder.create(out_dir, procedure.NAME)
+    folder = RunFolder.create(out_dir, procedure.NAME, name=folder_name)
     Results(procedure, str(folder.data_path))  # writes pymeasure's header
-    folder.commit_point(HEADER_POINT, 0)
+    folder.commit_point(HEADER_POINT)
     metadata = {
         "procedure": procedure.NAME,
         "procedure_class": f"{type(procedure).__module__}.{type(procedure).__qualname__}",

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParameter, Parameter
 
-from anplab.instruments.errors import InstrumentFault, check_limit
+from anplab.instruments.errors import check_limit
 
 from .analysis.rise import rise_times
 from .analysis.thermometry import calibration
 from .analysis.threshold import avalanche_threshold
+from .hold_temperature import settle_at
 from .particle_experiment import ParticleExperiment, parse_list
 from .settling import read_when_settled
 
@@ -87,11 +88,9 @@ class Thermometry(ParticleExperiment):
     def hold_at(self, kelvin: float) -> None:
         """Take the cryostat to ``kelvin`` (pump off) and wait until it has held within the band."""
         self.pump.set_power(0.0)
-        self.controller.setpoint_k = kelvin
-        if not self.controller.wait_until_stable(self.clock, self.stability_band, self.hold, self.stability_timeout,
-                                                 poll_s=min(5.0, max(0.5, self.hold / 10))):
-            raise InstrumentFault(self.controller.name, f"not stable within {self.stability_band} K of "
-                                                        f"{kelvin} K after {self.stability_timeout} s")
+        settle_at(self.controller, self.clock, kelvin, band_k=self.stability_band, hold_s=self.hold,
+                  timeout_s=self.stability_timeout, poll_s=min(5.0, max(0.5, self.hold / 10)),
+                  should_stop=self.should_stop)
 
     def _row(self, kind, kelvin, intensity, beam_w, counts, gate, time_s=None) -> dict:
         return {"kind": kind, "temperature_setpoint_k": kelvin, "temperature_k": self.controller.temperature_k,

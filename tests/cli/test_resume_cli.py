@@ -61,7 +61,8 @@ def test_resume_refuses_what_it_cannot_resume(tmp_path, capsys):
                  "--set", "min_intensity=5", "--set", "max_intensity=10"]) == 0
     finished = only_folder(tmp_path)
     capsys.readouterr()
-    for folder, message in ((finished, "nothing to resume"), (tmp_path, "not an anplab run folder")):
+    for folder, message in ((finished, "nothing to resume"),
+                            (tmp_path, "neither an anplab run folder nor a sequence folder")):
         with pytest.raises(SystemExit) as exit_:
             main(["resume", str(folder), "--quiet"])
         assert exit_.value.code == 2

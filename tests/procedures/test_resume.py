@@ -135,7 +135,7 @@ def test_the_particle_parked_on_is_remembered(tmp_path):
     procedure.bench = bench
     try:
         resume_run(procedure, folder)
-        assert np.allclose(bench.world.galvo_position_um(), parked, atol=1e-3)
+        assert np.allclose(bench.world.galvo_position_um(), parked, atol=0.05)  # found again, close by
     finally:
         bench.close()
     assert "parked on the particle found before" in (folder / "run.log").read_text()

@@ -1,0 +1,201 @@
+"""Running a sequence: every item on one bench, each into its own run folder, resumable as a whole.
+
+    <out>/<started>_<sequence name>/
+        sequence.yaml       the file as given
+        sequence.json       the expanded items, each with its status and run folder
+        sequence.log        everything logged while the sequence ran
+        000_power-sweep/    one run folder per item
+        001_hold-temperature/
+        ...
+
+``sequence.json`` is rewritten atomically whenever an item starts or ends.
+A failed item stops the sequence or is skipped, by the file's ``on_error``.
+A sequence that did not finish resumes at its first unfinished item: a run
+cut short carries on from its last committed point, and the last bench
+set-up step before it (a cryostat hold) is repeated first, since the bench
+may have changed since.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from anplab.instruments.yaml_lines import BenchFileError
+
+from .base import BenchProcedure
+from .catalog import configure
+from .run_folder import RunFolder, write_json_atomically
+from .runner import HEADER_POINT, resume_run, run_procedure
+from .sequence_file import SequencePlan, parse_sequence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SequenceOutcome:
+    folder: Path
+    ended: str  # finished | stopped | failed | interrupted
+    items: list[dict]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def check_plan(plan: SequencePlan, bench) -> list[BenchProcedure]:
+    """Every item's procedure, checked against the bench before anything moves (errors name the item's line)."""
+    procedures = []
+    for item in plan.items:
+        procedure = configure(item.procedure, item.parameters, bench=bench)
+        try:
+            procedure.check_against_bench()
+        except (ValueError, LookupError) as error:
+            raise BenchFileError(plan.source, item.line, item.label, str(error)) from None
+        procedures.append(procedure)
+    return procedures
+
+
+def run_sequence(plan: SequencePlan, out_dir: str | Path, bench, *,
+                 progress: Callable[[int, float], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> SequenceOutcome:
+    """Run every item of ``plan`` on ``bench`` into a new sequence folder under ``out_dir``.
+
+    ``progress(item_index, percent)`` follows the items; Ctrl-C (or SIGTERM
+    turned into it) ends the current item cleanly and is re-raised.
+    """
+    procedures = check_plan(plan, bench)
+    folder = RunFolder.create(out_dir, plan.name)
+    (folder.path / "sequence.yaml").write_text(plan.text, encoding="utf-8")
+    state = {
+        "name": plan.name, "source": plan.source, "on_error": plan.on_error, "bench": plan.bench,
+        "status": "running", "started": _now(), "ended": None,
+        "items": [{"index": item.index, "label": item.label, "procedure": item.procedure,
+                   "parameters": item.parameters, "line": item.line, "status": "pending", "run_folder": None}
+                  for item in plan.items],
+    }
+    return _run_items(folder, state, procedures, progress=progress, should_stop=should_stop)
+
+
+def resume_sequence(folder: str | Path, bench, *,
+                    progress: Callable[[int, float], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> SequenceOutcome:
+    """Carry on a sequence that did not finish, in its own folder (see the module's notes)."""
+    folder = RunFolder(Path(folder))
+    state = read_sequence_state(folder.path)
+    if state["status"] == "ended" and state["ended"] == "finished":
+        from .runner import NothingToResume
+
+        raise NothingToResume(f"{folder.path} holds a finished sequence: nothing to resume")
+    plan = parse_sequence((folder.path / "sequence.yaml").read_text(encoding="utf-8"), state["source"])
+    procedures = check_plan(plan, bench)
+    state.setdefault("resumed", []).append({"at": _now(), "previous_end": state.get("ended") or "killed"})
+    state.update(status="running", ended=None)
+    return _run_items(folder, state, procedures, progress=progress, should_stop=should_stop, resuming=True)
+
+
+def read_sequence_state(path: str | Path) -> dict:
+    return json.loads((Path(path) / "sequence.json").read_text(encoding="utf-8"))
+
+
+def _run_items(folder: RunFolder, state: dict, procedures: list[BenchProcedure], *, progress, should_stop,
+               resuming: bool = False) -> SequenceOutcome:
+    folder.start_log(filename="sequence.log")
+    stop = should_stop or (lambda: False)
+    ended = "finished"
+    try:
+        for item, procedure in zip(state["items"], procedures):
+            if item["status"] in ("finished", "failed"):
+                continue  # done, or failed and skipped, before a resume
+            if stop():
+                ended = "stopped"
+                break
+            if resuming:
+                _repeat_last_setup(folder, state, procedures, item["index"])
+                resuming = False
+            outcome = _run_item(folder, state, item, procedure, progress, stop)
+            if outcome == "failed" and state["on_error"] == "stop":
+                ended = "failed"
+                break
+            if outcome in ("stopped", "interrupted"):
+                ended = outcome
+                break
+    except KeyboardInterrupt:
+        _end(folder, state, "interrupted")
+        raise
+    finally:
+        folder.stop_log()
+    _end(folder, state, ended)
+    return SequenceOutcome(folder.path, ended, state["items"])
+
+
+def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProcedure, progress, stop) -> str:
+    name = item["run_folder"] or f"{item['index']:03d}_{item['procedure']}"
+    item.update(status="running", run_folder=name, started=_now())
+    _write(folder, state)
+    log.info("item %d: %s", item["index"], item["label"])
+
+    def item_progress(percent: float) -> None:
+        if progress is not None:
+            progress(item["index"], percent)
+
+    run_path = folder.path / name
+    if "parked_um" in state:  # every experiment of a sequence works on the particle the first one found
+        procedure.inherit({"parked_um": state["parked_um"]})
+    try:
+        if _resumable(run_path):
+            outcome = resume_run(procedure, run_path, progress=item_progress, should_stop=stop)
+        else:
+            if run_path.exists():
+                shutil.rmtree(run_path)  # killed before its first entry: nothing worth keeping
+            outcome = run_procedure(procedure, folder.path, folder_name=name, progress=item_progress,
+                                    should_stop=stop)
+    except KeyboardInterrupt:
+        item.update(status="interrupted", ended=_now(), error="interrupted by the user (Ctrl-C or SIGTERM)")
+        _write(folder, state)
+        raise
+    item.update(status=outcome.ended, ended=_now(), error=outcome.error)
+    parked = RunFolder(run_path).read_state().get("parked_um")
+    if parked is not None:
+        state["parked_um"] = parked
+    if outcome.ended == "failed":
+        log.error("item %d (%s) failed: %s", item["index"], item["label"], outcome.error)
+    _write(folder, state)
+    return outcome.ended
+
+
+def _repeat_last_setup(folder: RunFolder, state: dict, procedures: list[BenchProcedure], index: int) -> None:
+    """Before resuming at item ``index``: run again the last finished set-up step (a hold) that precedes it."""
+    for item, procedure in zip(reversed(state["items"][:index]), reversed(procedures[:index])):
+        if getattr(procedure, "SETS_BENCH_STATE", False) and item["status"] == "finished":
+            repeat = configure(item["procedure"], item["parameters"], bench=procedure.bench)
+            repeat.check_against_bench()
+            name = f"{index:03d}_repeat-of-{item['index']:03d}_{item['procedure']}"
+            log.info("resuming at item %d: repeating item %d (%s) first", index, item["index"], item["label"])
+            outcome = run_procedure(repeat, folder.path, folder_name=name)
+            state.setdefault("repeated_for_resume", []).append(
+                {"item": item["index"], "before": index, "run_folder": name, "ended": outcome.ended})
+            _write(folder, state)
+            if outcome.ended != "finished":
+                raise RuntimeError(f"repeating {item['label']} before resuming failed: {outcome.error}")
+            return
+
+
+def _resumable(run_path: Path) -> bool:
+    ledger = run_path / "points.log"
+    return ledger.exists() and any(p["key"] == HEADER_POINT for p in RunFolder(run_path).committed_points())
+
+
+def _end(folder: RunFolder, state: dict, ended: str) -> None:
+    state.update(status="ended", ended=ended, finished=_now())
+    _write(folder, state)
+    log.info("sequence %s ended: %s", state["name"], ended)
+
+
+def _write(folder: RunFolder, state: dict) -> None:
+    write_json_atomically(folder.path / "sequence.json", state)

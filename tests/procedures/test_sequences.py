@@ -1,0 +1,151 @@
+"""Sequence files: loops expanded, every problem refused with its line, items run on one bench, resumable."""
+
+import json
+
+import numpy as np
+import pytest
+
+from anplab.instruments.yaml_lines import BenchFileError
+from anplab.procedures.base import open_bench
+from anplab.procedures.run_folder import RunFolder
+from anplab.procedures.sequence_file import parse_sequence
+from anplab.procedures.sequence_runner import read_sequence_state, resume_sequence, run_sequence
+
+TEMPERATURE_LOOP = """\
+name: cool down
+on_error: {on_error}
+steps:
+  - run: power-sweep
+    set: {{points: 6, min_intensity: 5, max_intensity: 20}}
+  - for: temperature
+    in: {{from: 290, to: 270, step: -10}}
+    steps:
+      - run: hold-temperature
+        set: {{temperature: "{{temperature}}", hold: 5, stability_timeout: {timeout}}}
+      - run: power-sweep
+        set: {{points: 6, min_intensity: 5, max_intensity: 20}}
+"""
+
+
+def loop(on_error="stop", timeout=1800):
+    return parse_sequence(TEMPERATURE_LOOP.format(on_error=on_error, timeout=timeout), "loop.yaml")
+
+
+def test_loops_expand_with_typed_substitution_and_labels():
+    plan = loop()
+    assert [item.procedure for item in plan.items] == ["power-sweep"] + ["hold-temperature", "power-sweep"] * 3
+    holds = [item.parameters["temperature"] for item in plan.items if item.procedure == "hold-temperature"]
+    assert holds == [290.0, 280.0, 270.0] and all(isinstance(t, float) for t in holds)
+    assert plan.items[4].label == "power-sweep (temperature=280)"
+    assert plan.items[1].line == 9 and plan.name == "cool down"
+    listed = parse_sequence("steps:\n  - for: i\n    in: {from: 1, to: 2, points: 3}\n    steps:\n"
+                            "      - run: rise-time\n        set: {intensities: [10, '{i}']}\n")
+    assert [item.parameters["intensities"] for item in listed.items] == ["10,1", "10,1.5", "10,2"]
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("steps:\n  - run: power-swep\n", 2, "unknown procedure 'power-swep'"),
+    ("steps:\n  - run: power-sweep\n    set: {colour: red}\n", 3, "has no parameter 'colour'"),
+    ("steps:\n  - run: power-sweep\n    set:\n      points: many\n", 4, "points"),
+    ("steps:\n  - run: power-sweep\n    repeat: 3\n", 3, "unknown key"),
+    ("steps:\n  - for: t\n    in: {from: 1, to: 5, step: -1}\n    steps: []\n", 3, "from/to"),
+    ("steps:\n  - run: hold-temperature\n    set: {temperature: '{t}'}\n", 3, "is not a loop variable"),
+    ("on_error: retry\nsteps:\n  - run: power-sweep\n", 1, "must be one of stop, skip"),
+    ("steps:\n  - run: power-sweep\n  - run: !!python/object:os.system {}\n", 3, "not allowed"),
+    ("steps: []\n", 1, "no step"),
+    ("name: a\nname: b\nsteps: []\n", 2, "appears twice"),
+])
+def test_every_problem_is_refused_with_its_line(text, line, message):
+    with pytest.raises(BenchFileError) as error:
+        parse_sequence(text, "bad.yaml")
+    assert error.value.line == line and message in str(error.value)
+    assert str(error.value).startswith(f"bad.yaml:{line}")
+
+
+def test_limits_are_checked_for_every_item_before_anything_moves(tmp_path):
+    plan = parse_sequence("steps:\n  - run: power-sweep\n  - for: t\n    in: [300, 450]\n    steps:\n"
+                          "      - run: hold-temperature\n        set: {temperature: '{t}'}\n", "limits.yaml")
+    bench = open_bench("simulated")
+    try:
+        with pytest.raises(BenchFileError, match=r"limits.yaml:6: hold-temperature \(t=450\): .*450 K is outside"):
+            run_sequence(plan, tmp_path, bench)
+        assert not list(tmp_path.iterdir())  # no folder: nothing started
+        assert bench.temperature_controller().setpoint_k == pytest.approx(295.0)
+        assert all(laser.setpoint_w == 0 for laser in bench.world.lasers.values())
+    finally:
+        bench.close()
+
+
+def test_a_temperature_loop_runs_every_item_at_its_temperature(tmp_path):
+    bench = open_bench("simulated")
+    try:
+        outcome = run_sequence(loop(), tmp_path, bench)
+    finally:
+        bench.close()
+    assert outcome.ended == "finished"
+    state = read_sequence_state(outcome.folder)
+    assert [item["status"] for item in state["items"]] == ["finished"] * 7
+    for item in state["items"][2::2]:  # the sweeps inside the loop
+        metadata = json.loads((outcome.folder / item["run_folder"] / "metadata.json").read_text())
+        setpoint = state["items"][item["index"] - 1]["parameters"]["temperature"]
+        assert metadata["bench"]["instruments"]["cryostat"]["status"]["temperature_k"] == pytest.approx(setpoint,
+                                                                                                        abs=0.3)
+    parked = [RunFolder(outcome.folder / item["run_folder"]).read_state()["parked_um"]
+              for item in state["items"] if item["procedure"] == "power-sweep"]
+    assert np.ptp(np.array(parked), axis=0).max() < 0.05  # the same particle throughout
+    assert (outcome.folder / "sequence.yaml").read_text() == loop().text
+    assert "item 6: power-sweep (temperature=270)" in (outcome.folder / "sequence.log").read_text()
+
+
+@pytest.mark.parametrize("on_error, ended, statuses", [
+    ("skip", "finished", ["finished", "failed", "finished", "failed", "finished", "failed", "finished"]),
+    ("stop", "failed", ["finished", "failed", "pending", "pending", "pending", "pending", "pending"]),
+])
+def test_a_failed_item_is_skipped_or_stops_the_sequence(on_error, ended, statuses, tmp_path):
+    bench = open_bench("simulated")
+    try:
+        outcome = run_sequence(loop(on_error, timeout=5), tmp_path, bench)  # 5 s is too short to cool by 5 K
+        assert bench.world.all_lasers_off()
+    finally:
+        bench.close()
+    assert outcome.ended == ended
+    assert [item["status"] for item in outcome.items] == statuses
+    assert "not stable" in outcome.items[1]["error"]
+
+
+def test_an_interrupted_sequence_resumes_where_it_stopped(tmp_path):
+    plan = loop()
+    bench = open_bench("simulated")
+    points = {"n": 0}
+
+    def progress(index, percent):
+        if index == 4 and percent > 40:  # in the middle of the sweep at 280 K
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_sequence(plan, tmp_path, bench, progress=progress)
+    finally:
+        bench.close()
+    (folder,) = list(tmp_path.iterdir())
+    state = read_sequence_state(folder)
+    assert state["ended"] == "interrupted" and state["items"][4]["status"] == "interrupted"
+    kept = RunFolder(folder / state["items"][4]["run_folder"]).committed_points()
+    assert len(kept) > 2
+
+    bench = open_bench("simulated")  # a new session: the cryostat is back at room temperature
+    try:
+        outcome = resume_sequence(folder, bench, progress=lambda i, p: points.update(n=points["n"] + 1))
+    finally:
+        bench.close()
+    assert outcome.ended == "finished"
+    state = read_sequence_state(folder)
+    assert [item["status"] for item in state["items"]] == ["finished"] * 7
+    assert state["repeated_for_resume"] == [{"item": 3, "before": 4, "run_folder": "004_repeat-of-003_hold-temperature",
+                                             "ended": "finished"}]
+    sweep = folder / state["items"][4]["run_folder"]
+    keys = [p["key"] for p in RunFolder(sweep).committed_points()]
+    assert keys == ["__header__", "dark"] + [f"up-{k}" for k in range(6)]
+    metadata = json.loads((sweep / "metadata.json").read_text())
+    assert metadata["resumed"][0]["points_kept"] == len(kept) - 1
+    assert metadata["bench"]["instruments"]["cryostat"]["status"]["temperature_k"] == pytest.approx(280, abs=0.3)

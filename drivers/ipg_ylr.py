@@ -12,17 +12,30 @@ power reads "Off" with emission off and "Low" below the measurable range.
 from __future__ import annotations
 
 import logging
+import re
 from enum import IntFlag
 
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_range
 
+from .errors import InstrumentRefused, InstrumentReplyError
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 
-class IPGLaserError(RuntimeError):
-    """The laser answered BCMD or ERR."""
+class IPGLaserError(InstrumentReplyError):
+    """The laser answered BCMD (a command it did not understand) or something unexpected."""
+
+
+class IPGLaserRefused(IPGLaserError, InstrumentRefused):
+    """The laser answered ERR: it understood and refused."""
+
+
+def _raise_for(mnemonic: str, reply: str):
+    if reply.upper().startswith("ERR"):
+        raise IPGLaserRefused(f"{mnemonic}: laser answered {reply!r}")
+    raise IPGLaserError(f"{mnemonic}: laser answered {reply!r}")
 
 
 class YLRStatus(IntFlag):
@@ -50,7 +63,7 @@ def _payload(mnemonic: str):
     def strip(reply: str) -> str:
         reply = reply.strip()
         if reply == "BCMD" or reply.upper().startswith("ERR"):
-            raise IPGLaserError(f"{mnemonic}: laser answered {reply!r}")
+            _raise_for(mnemonic, reply)
         prefix = f"{mnemonic}:"
         if not reply.upper().startswith(prefix):
             raise IPGLaserError(f"{mnemonic}: unexpected reply {reply!r}")
@@ -59,9 +72,19 @@ def _payload(mnemonic: str):
     return strip
 
 
+_DECIMAL = re.compile(r"^\d+\.\d+$")  # the laser's numbers: unsigned, with a fractional part
+
+
+def _decimal(value: str) -> float:
+    """A numeric payload; anything else was cut short or garbled on the line (a bare "2" was "25.0")."""
+    if not _DECIMAL.match(value):
+        raise IPGLaserError(f"not a reading the laser sends: {value!r}")
+    return float(value)
+
+
 def _power(value):
     """ROP value: watts, with "Off" and "Low" read as zero output."""
-    return 0.0 if value in ("Off", "Low") else float(value)
+    return 0.0 if value in ("Off", "Low") else _decimal(value)
 
 
 class IPGYLR(Instrument):
@@ -88,6 +111,8 @@ class IPGYLR(Instrument):
         validator=strict_range,
         values=[0, 100],
         preprocess_reply=_payload("RCS"),
+        cast=str,
+        get_process=_decimal,
         check_set_errors=True,
     )
 
@@ -95,12 +120,16 @@ class IPGYLR(Instrument):
         "RNC",
         """Get the lowest diode current setpoint that gives emission, in per cent.""",
         preprocess_reply=_payload("RNC"),
+        cast=str,
+        get_process=_decimal,
     )
 
     diode_current = Instrument.measurement(
         "RDC",
         """Measure the actual diode current in amperes.""",
         preprocess_reply=_payload("RDC"),
+        cast=str,
+        get_process=_decimal,
     )
 
     output_power = Instrument.measurement(
@@ -115,6 +144,8 @@ class IPGYLR(Instrument):
         "RCT",
         """Measure the case temperature in degrees Celsius.""",
         preprocess_reply=_payload("RCT"),
+        cast=str,
+        get_process=_decimal,
     )
 
     status = Instrument.measurement(
@@ -152,7 +183,7 @@ class IPGYLR(Instrument):
     def _command(self, mnemonic: str) -> None:
         reply = self.ask(mnemonic).strip()
         if reply != mnemonic:
-            raise IPGLaserError(f"{mnemonic}: laser answered {reply!r}")
+            _raise_for(mnemonic, reply)
 
     def emission_on(self) -> None:
         """Start emission (EMON); raises IPGLaserError if the laser refuses."""
@@ -178,5 +209,5 @@ class IPGYLR(Instrument):
         """Read the echo of a set command; raise IPGLaserError on BCMD or ERR."""
         reply = self.read().strip()
         if reply == "BCMD" or reply.upper().startswith("ERR"):
-            raise IPGLaserError(f"laser answered {reply!r}")
+            _raise_for("set", reply)
         return []

@@ -23,14 +23,20 @@ import logging
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.oxfordinstruments.mercuryitc import Heater, MercuryiTC, TemperatureSensor
 
+from .errors import InstrumentRefused, InstrumentReplyError
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 _REFUSALS = ("INVALID", "NOT_FOUND", "N/A", "DENIED")
 
 
-class MercuryITCError(RuntimeError):
-    """The iTC answered INVALID, NOT_FOUND, N/A or DENIED."""
+class MercuryITCError(InstrumentReplyError):
+    """The iTC's reply was not what the protocol promises."""
+
+
+class MercuryITCRefused(MercuryITCError, InstrumentRefused):
+    """The Mercury iTC answered INVALID or N/A: it understood and refused."""
 
 
 def check_reply(reply: str) -> str:
@@ -38,7 +44,7 @@ def check_reply(reply: str) -> str:
     fields = reply.strip().split(":")
     refused = [field for field in fields if field in _REFUSALS]
     if refused:
-        raise MercuryITCError(f"Mercury iTC refused: {reply.strip()!r}")
+        raise MercuryITCRefused(f"Mercury iTC refused: {reply.strip()!r}")
     return reply
 
 
@@ -51,6 +57,8 @@ class _CheckedReplies:
     def check_set_errors(self) -> list:
         """Read the ``STAT:SET:...`` echo of a SET; raise MercuryITCError unless it is VALID."""
         reply = self.read().strip()
+        if reply.startswith("STAT:SET:") and reply.endswith(":INVALID"):
+            raise MercuryITCRefused(f"Mercury iTC refused the setting: {reply!r}")
         if not reply.startswith("STAT:SET:") or not reply.endswith(":VALID"):
             raise MercuryITCError(f"Mercury iTC did not confirm the setting: {reply!r}")
         return []

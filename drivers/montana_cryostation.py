@@ -22,6 +22,8 @@ import math
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_range
 
+from .errors import InstrumentRefused, InstrumentReplyError
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -29,8 +31,12 @@ PORT = 7773
 _MAX_MESSAGE = 99  # two decimal digits of length
 
 
-class CryostationError(RuntimeError):
-    """The Cryostation refused a command or answered an error."""
+class CryostationError(InstrumentReplyError):
+    """The Cryostation's reply was not what the protocol promises."""
+
+
+class CryostationRefused(CryostationError, InstrumentRefused):
+    """The Cryostation answered with an Error message."""
 
 
 def frame(message: str) -> str:
@@ -84,14 +90,16 @@ class Cryostation(Instrument):
             raise CryostationError(f"Cryostation reply does not start with a length: {header!r}") from None
         reply = self.read_bytes(length).decode("ascii") if length else ""
         if reply.startswith("Error"):
-            raise CryostationError(f"Cryostation answered {reply!r}")
+            raise CryostationRefused(f"Cryostation answered {reply!r}")
         return reply
 
     def check_set_errors(self) -> list:
         """Read the reply to a set command; raise CryostationError unless it starts with OK."""
         reply = self.read()
+        if reply.startswith("Error"):
+            raise CryostationRefused(f"Cryostation refused: {reply!r}")
         if not reply.startswith("OK"):
-            raise CryostationError(f"Cryostation refused: {reply!r}")
+            raise CryostationError(f"Cryostation did not confirm: {reply!r}")
         return []
 
     def _action(self, mnemonic: str) -> None:

@@ -21,6 +21,8 @@ import logging
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from .errors import InstrumentRefused
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -32,7 +34,7 @@ FILTER_MODES = {"none": 0, "analog": 1, "digital": 2, "analog+digital": 3}
 ANALOG_FILTERS = {"off": 0, "250 kHz": 1, "12.5 kHz": 2, "1 kHz": 3, "5 Hz": 4}
 
 
-class Newport2936RError(RuntimeError):
+class Newport2936RError(InstrumentRefused):
     """The meter reported error codes after a command."""
 
     def __init__(self, codes: list[int]):

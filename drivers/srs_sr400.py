@@ -28,6 +28,8 @@ from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 from pyvisa.constants import Parity, StopBits
 
+from .errors import InstrumentRefused
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -40,7 +42,7 @@ MIN_DWELL_S = 2e-3
 MAX_DWELL_S = 60.0
 
 
-class SR400Error(RuntimeError):
+class SR400Error(InstrumentRefused):
     """The SR400 flagged a command error (status bit 7)."""
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
@@ -30,12 +31,24 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.thorlabs.thorlabspm100usb import ThorlabsPM100USB
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
+from .errors import InstrumentRefused, InstrumentReplyError
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 
-class ThorlabsPMError(RuntimeError):
+class ThorlabsPMError(InstrumentRefused):
     """The console reported SCPI errors after a command."""
+
+
+class ThorlabsPMReplyError(InstrumentReplyError):
+    """A reading that is not a complete SCPI NR3 number (cut short or garbled on the line)."""
+
+
+# The consoles answer readings in NR3 form with a signed two-digit exponent (9.981404E-03); a
+# reading without all of it was cut short, and would otherwise parse as a number 10 or 1000 times
+# too large.
+_NR3 = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]\d{2}$")
 
 
 class SensorType(IntEnum):
@@ -188,6 +201,16 @@ class ThorlabsPM100(ThorlabsPM100USB):
             warnings.filterwarnings("ignore", message="It is not known whether this device support SCPI",
                                     category=FutureWarning)
             super().__init__(adapter, name, **kwargs)
+
+    @property
+    def power(self) -> float:
+        """Measure the power in W (refusing a reading that is not a complete NR3 number)."""
+        if not self.is_power_sensor:
+            raise AttributeError(f"{self.sensor_name} is not a power sensor.")
+        reply = self.ask("MEAS:POW?").strip()
+        if not _NR3.match(reply):
+            raise ThorlabsPMReplyError(f"MEAS:POW? answered {reply!r}, not a complete NR3 number")
+        return float(reply)
 
     # -- sensor head ------------------------------------------------------------------------
     def _set_flags(self) -> None:

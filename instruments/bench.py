@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .bench_file import BenchConfig, load_bench, parse_bench
 from .registry import driver_entry, visa_resource
+from .retry import RetryPolicy, make_resilient
 from .wall_clock import WallClock
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Bench:
         self.drivers: dict[str, object] = {}
         self.devices: dict[str, object] = {}  # simulated devices, by instrument name
         self.source = "<bench>"
+        #: Every transient fault met and how it ended (see instruments.retry), for run records.
+        self.fault_log: list[dict] = []
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -92,7 +95,9 @@ class Bench:
             driver = entry.make_driver(visa_resource(spec.address), spec)
             _nodelay(driver)
         self.drivers[name] = driver
-        self.instruments[name] = entry.make_role(name, spec, driver)
+        role = entry.make_role(name, spec, driver)
+        make_resilient(role, RetryPolicy(**self.config.retry.model_dump()), self.clock, self.fault_log)
+        self.instruments[name] = role
 
     def _nidaqmx(self, spec):
         if spec.simulated:

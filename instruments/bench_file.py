@@ -219,9 +219,18 @@ class SimulationSpec(_Strict):
     faults: FaultsSpec = FaultsSpec()
 
 
+class RetrySpec(_Strict):
+    """Retries of an instrument exchange that failed on the line (timeout, garbled reply, disconnect)."""
+
+    attempts: Annotated[int, Field(ge=1, le=20)] = 4
+    first_wait_s: NonNegative = 0.05
+    factor: Annotated[float, Field(ge=1.0, le=10.0)] = 4.0
+
+
 class BenchConfig(_Strict):
     name: str = "bench"
     optics: OpticsSpec = OpticsSpec()
+    retry: RetrySpec = RetrySpec()
     simulation: SimulationSpec | None = None
     instruments: dict[str, InstrumentSpec]
     #: Which instrument an experiment uses for a role when it does not name one (role -> instrument).

@@ -1,4 +1,6 @@
-"""Errors raised at the role layer."""
+"""Errors raised at the role layer, and reading numbers out of instrument replies."""
+
+from anplab.drivers.errors import InstrumentReplyError
 
 
 class LimitError(ValueError):
@@ -30,3 +32,17 @@ def check_limit(instrument: str, quantity: str, value: float, low: float, high: 
     if not (low <= number <= high):  # also false for NaN
         raise LimitError(instrument, quantity, number, low, high, unit)
     return number
+
+
+def reading(value, what: str) -> float:
+    """A number from an instrument's reply.
+
+    pymeasure hands back the raw text when a reply does not parse; such a
+    reply was garbled or cut short on the line, and is an
+    InstrumentReplyError (worth asking again), not a ValueError (a bad
+    request).  NaN is a number: some instruments report it.
+    """
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InstrumentReplyError(f"{what}: unreadable reply {value!r}") from None

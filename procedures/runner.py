@@ -178,6 +178,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
 
     ended, error, interrupted = "finished", None, None
     started = time.monotonic()
+    faults_before = len(procedure.bench.fault_log) if procedure.bench is not None else 0
     try:
         procedure.status = Procedure.RUNNING
         procedure.startup()
@@ -212,6 +213,8 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         "data_rows": rows,
         "points": len(folder.committed_points()) - 1,
         "lasers_off_at_end": _lasers_off(procedure),
+        "instrument_faults": metadata.get("instrument_faults", []) + (
+            procedure.bench.fault_log[faults_before:] if procedure.bench is not None else []),
         "safe_state_problems": procedure.safe_state_problems,
     })
     folder.write_metadata(metadata)

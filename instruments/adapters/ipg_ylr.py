@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from anplab.drivers.ipg_ylr import IPGYLR
 
+from ..errors import reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -28,7 +29,7 @@ class YLRLaser(Laser):
         return min(100.0, self.threshold_percent + watts / self.max_output_w * span)
 
     def _get_power_setpoint_w(self) -> float:
-        percent = float(self.driver.current_setpoint)
+        percent = reading(self.driver.current_setpoint, "current setpoint")
         if percent <= self.threshold_percent:
             return 0.0
         return (percent - self.threshold_percent) / (100.0 - self.threshold_percent) * self.max_output_w
@@ -37,7 +38,7 @@ class YLRLaser(Laser):
         self.driver.current_setpoint = self._percent_for(watts)
 
     def _get_power_w(self) -> float:
-        return float(self.driver.output_power)
+        return reading(self.driver.output_power, "output power")
 
     def _get_emission(self) -> bool:
         return self.driver.emission_enabled

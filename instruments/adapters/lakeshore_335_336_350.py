@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from anplab.drivers.lakeshore_335_336_350 import LakeShore350, LakeShoreTemperatureController, open_lakeshore
 
+from ..errors import reading
 from ..registry import DriverEntry, visa_address_problem
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
@@ -30,10 +31,10 @@ class LakeShoreController(TemperatureController):
         self.input = getattr(driver, f"input_{letter}")
 
     def _get_temperature_k(self) -> float:
-        return float(self.input.kelvin)
+        return reading(self.input.kelvin, "kelvin")
 
     def _get_setpoint_k(self) -> float:
-        return float(self.output.setpoint)
+        return reading(self.output.setpoint, "setpoint")
 
     def _set_setpoint_k(self, kelvin: float) -> None:
         self.output.setpoint = kelvin
@@ -57,7 +58,7 @@ class LakeShoreController(TemperatureController):
         self.output.range = _RANGES_350[value] if isinstance(self.driver, LakeShore350) else value
 
     def _get_heater_output_percent(self) -> float:
-        return float(self.output.output)
+        return reading(self.output.output, "output")
 
     def _identification(self) -> str:
         return f"Lake Shore {self.driver.model}: {self.driver.id}"

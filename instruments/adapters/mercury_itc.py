@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from anplab.drivers.mercury_itc import MercuryITC
 
+from ..errors import reading
 from ..registry import DriverEntry, visa_address_problem
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
@@ -48,10 +49,10 @@ class MercuryController(TemperatureController):
         self.sensor, self.heater = driver.TS[sensor], driver.HTR[heater]
 
     def _get_temperature_k(self) -> float:
-        return float(self.sensor.temperature)
+        return reading(self.sensor.temperature, "temperature")
 
     def _get_setpoint_k(self) -> float:
-        return float(self.sensor.control_loop_temperature_setpoint)
+        return reading(self.sensor.control_loop_temperature_setpoint, "control loop temperature setpoint")
 
     def _set_setpoint_k(self, kelvin: float) -> None:
         self.sensor.control_loop_temperature_setpoint = kelvin
@@ -59,7 +60,7 @@ class MercuryController(TemperatureController):
     def _get_ramp_rate_k_per_min(self) -> float:
         if not self.sensor.control_loop_ramp_enabled:
             return 0.0
-        return float(self.sensor.control_loop_ramp_rate)
+        return reading(self.sensor.control_loop_ramp_rate, "control loop ramp rate")
 
     def _set_ramp_rate_k_per_min(self, rate: float) -> None:
         if rate > 0:
@@ -69,7 +70,7 @@ class MercuryController(TemperatureController):
             self.sensor.control_loop_ramp_enabled = False
 
     def _get_heater_range(self) -> str:
-        return range_for_voltage(float(self.heater.voltage_limit))
+        return range_for_voltage(reading(self.heater.voltage_limit, "voltage limit"))
 
     def _set_heater_range(self, value: str) -> None:
         self.heater.voltage_limit = VOLTAGE_LIMITS[value]
@@ -77,7 +78,7 @@ class MercuryController(TemperatureController):
             self.sensor.control_loop_PID_enabled = True
 
     def _get_heater_output_percent(self) -> float:
-        return float(self.sensor.control_loop_heater_percent)
+        return reading(self.sensor.control_loop_heater_percent, "control loop heater percent")
 
     def _identification(self) -> str:
         return self.driver.identity

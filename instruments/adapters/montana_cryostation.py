@@ -15,7 +15,7 @@ import math
 
 from anplab.drivers.montana_cryostation import Cryostation
 
-from ..errors import InstrumentFault
+from ..errors import InstrumentFault, reading
 from ..registry import DriverEntry, visa_address_problem
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
@@ -38,7 +38,7 @@ class CryostationController(TemperatureController):
         return value
 
     def _get_setpoint_k(self) -> float:
-        return float(self.driver.temperature_setpoint)
+        return reading(self.driver.temperature_setpoint, "temperature setpoint")
 
     def _set_setpoint_k(self, kelvin: float) -> None:
         self.driver.temperature_setpoint = kelvin

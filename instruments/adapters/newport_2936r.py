@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from anplab.drivers.newport_2936r import Newport2936R
 
-from ..errors import InstrumentFault, check_limit
+from ..errors import InstrumentFault, check_limit, reading
 from ..power_meter import PowerMeter, PowerMeterLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -42,7 +42,7 @@ class Newport2936RMeter(PowerMeter):
             self.averages = spec.settings["averages"]
 
     def _get_wavelength_nm(self) -> float:
-        return float(self.driver.wavelength)
+        return reading(self.driver.wavelength, "wavelength")
 
     def _set_wavelength_nm(self, value: float) -> None:
         # The detector's calibrated range can be narrower than the bench limits.
@@ -51,7 +51,7 @@ class Newport2936RMeter(PowerMeter):
 
     def _get_averages(self) -> int:
         if self.driver.filter_mode in ("digital", "analog+digital"):
-            return max(1, int(self.driver.digital_filter))
+            return max(1, int(reading(self.driver.digital_filter, "digital filter")))
         return 1
 
     def _set_averages(self, count: int) -> None:
@@ -63,7 +63,7 @@ class Newport2936RMeter(PowerMeter):
             self.driver.filter_mode = "analog" if analog else "none"
 
     def _get_power_w(self) -> float:
-        watts = float(self.driver.power)
+        watts = reading(self.driver.power, "power")
         if watts >= _INVALID_READING_W:
             raise InstrumentFault(self.name, f"no detector on channel {self.channel}")
         if watts <= -_INVALID_READING_W:

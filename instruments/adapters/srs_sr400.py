@@ -47,6 +47,7 @@ from anplab.drivers.srs_sr400 import (
     one_significant_digit,
 )
 
+from ..errors import reading
 from ..photon_counter import PhotonCounter, PhotonCounterLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -121,7 +122,8 @@ class SR400PhotonCounter(PhotonCounter):
     def _count(self, gate_s: float) -> int:
         periods, ticks = split_gate(gate_s)
         self._arm(periods, ticks)
-        return int(sum(self.driver.scan_a(periods, timeout_s=self._wait_per_point_s(ticks))))
+        counts = self.driver.scan_a(periods, timeout_s=self._wait_per_point_s(ticks))
+        return int(sum(reading(value, "count") for value in counts))
 
     def _start_trace(self, bin_s: float, bins: int) -> None:
         ticks = _ticks(bin_s, "bin width")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anplab.drivers.thorlabs_cld1015 import ThorlabsCLD1015
 
-from ..errors import InstrumentFault, LimitError
+from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -64,7 +64,7 @@ class CLD1015Laser(Laser):
 
     # -- the Laser role ------------------------------------------------------------------
     def _get_power_setpoint_w(self) -> float:
-        return self.power_for(float(self.driver.current_setpoint))
+        return self.power_for(reading(self.driver.current_setpoint, "current setpoint"))
 
     def _set_power_setpoint_w(self, watts: float) -> None:
         amperes = self.current_for(watts)
@@ -77,7 +77,7 @@ class CLD1015Laser(Laser):
     def _get_power_w(self) -> float:
         if not self.driver.laser_enabled:
             return 0.0
-        return max(0.0, float(self.driver.photodiode_power))
+        return max(0.0, reading(self.driver.photodiode_power, "photodiode power"))
 
     def _get_emission(self) -> bool:
         return bool(self.driver.laser_enabled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anplab.drivers.thorlabs_pm100 import ThorlabsPM100
 
-from ..errors import InstrumentFault, check_limit
+from ..errors import InstrumentFault, check_limit, reading
 from ..power_meter import PowerMeter, PowerMeterLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -35,7 +35,7 @@ class ThorlabsPM100Meter(PowerMeter):
             self.averages = spec.settings["averages"]
 
     def _get_wavelength_nm(self) -> float:
-        return float(self.driver.wavelength)
+        return reading(self.driver.wavelength, "wavelength")
 
     def _set_wavelength_nm(self, value: float) -> None:
         sensor_range = self.driver.wavelength_range
@@ -46,13 +46,13 @@ class ThorlabsPM100Meter(PowerMeter):
         self.driver.wavelength = value
 
     def _get_averages(self) -> int:
-        return int(self.driver.averaging_count)
+        return int(reading(self.driver.averaging_count, "averaging count"))
 
     def _set_averages(self, count: int) -> None:
         self.driver.averaging_count = count
 
     def _get_power_w(self) -> float:
-        return float(self.driver.power)
+        return reading(self.driver.power, "power")
 
     def _identification(self) -> str:
         driver = self.driver

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from pymeasure.instruments.toptica.ibeamsmart import IBeamSmart
 
-from ..errors import InstrumentFault
+from ..errors import InstrumentFault, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 
@@ -46,7 +46,7 @@ class IBeamSmartLaser(Laser):
             self._channel.power = watts * 1e6
 
     def _get_power_w(self) -> float:
-        return float(self.driver.power) * 1e-6
+        return reading(self.driver.power, "power") * 1e-6
 
     def _get_emission(self) -> bool:
         return bool(self.driver.emission)

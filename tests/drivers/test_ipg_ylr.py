@@ -75,3 +75,11 @@ def test_refused_emission_and_unknown_command_raise():
             laser.emission_on()
         with pytest.raises(IPGLaserError, match="BCMD"):
             laser.case_temperature
+
+
+@pytest.mark.parametrize("reply", ["RCS: 2", "RCS: 25.", "RCS: -.0", "RCS: 2!.0"])
+def test_a_reading_cut_short_or_garbled_is_refused_not_misread(reply):
+    # "RCS: 2" is "RCS: 25.0" cut short; "-.0" is "1.0" with a digit lost to line noise.
+    with expected_protocol(IPGYLR, [("RCS", reply)]) as laser:
+        with pytest.raises(IPGLaserError, match="not a reading the laser sends"):
+            laser.current_setpoint

@@ -3,7 +3,13 @@
 import pytest
 from pymeasure.test import expected_protocol
 
-from anplab.drivers.thorlabs_pm100 import SensorType, ThorlabsPM100, ThorlabsPMError, parse_sensor_idn
+from anplab.drivers.thorlabs_pm100 import (
+    SensorType,
+    ThorlabsPM100,
+    ThorlabsPMError,
+    ThorlabsPMReplyError,
+    parse_sensor_idn,
+)
 
 # The same S122C head as older (bare) and newer (quoted) firmware report it.
 PLAIN_IDN = ("SYST:SENSOR:IDN?", "S122C,0190311203,18-Mar-2019,1,18,289")
@@ -127,6 +133,14 @@ def test_power_zero_and_identification():
         assert meter.power == pytest.approx(1.23456e-3)
         meter.zero()
         assert meter.id == "Thorlabs,PM100D,P0012345,2.8.0"
+
+
+@pytest.mark.parametrize("reply", ["1.2345", "1.234560E-", "1.234560E-0", "", "1.2#4560E-03"])
+def test_a_reading_cut_short_or_garbled_is_refused_not_misread(reply):
+    # "1.2345" is "1.234560E-03" cut short: read as a number it would be a thousand times too large.
+    with expected_protocol(ThorlabsPM100, [*INIT, ("MEAS:POW?", reply)]) as meter:
+        with pytest.raises(ThorlabsPMReplyError, match="not a complete NR3 number"):
+            meter.power
 
 
 def test_a_pyroelectric_head_does_not_read_power():

@@ -203,12 +203,32 @@ class DeviceFaultSpec(_Strict):
 class InterlockTripSpec(_Strict):
     at_s: NonNegative
     laser: str | None = None
+    #: The interlock closes again after this long (None: it stays open).
+    duration_s: PositiveFloat | None = None
+
+
+class LaserSagSpec(_Strict):
+    """A laser's output falls to ``factor`` of its setpoint for a while (a failing diode, a fibre bend)."""
+
+    at_s: NonNegative
+    laser: str
+    factor: Annotated[float, Field(ge=0, le=1)] = 0.8
+    duration_s: PositiveFloat = 60.0
+
+
+class CryostatKickSpec(_Strict):
+    """A heat pulse: the cold plate jumps by ``kelvin`` at ``at_s`` and the controller pulls it back."""
+
+    at_s: NonNegative
+    kelvin: float = 5.0
 
 
 class FaultsSpec(_Strict):
     devices: dict[str, DeviceFaultSpec] = {}
     interlock_trips: list[InterlockTripSpec] = []
     refuse_emission: list[str] = []
+    laser_sags: list[LaserSagSpec] = []
+    cryostat_kicks: list[CryostatKickSpec] = []
 
 
 class SimulationSpec(_Strict):
@@ -217,6 +237,42 @@ class SimulationSpec(_Strict):
     sample: SampleSpec = SampleSpec()
     cryostat: CryostatSpec = CryostatSpec()
     faults: FaultsSpec = FaultsSpec()
+
+
+class WatchedCondition(_Strict):
+    action: Literal["suspend", "abort"] = "suspend"
+    #: How long a suspended run waits for the condition to clear before it gives up.
+    max_wait_s: PositiveFloat = 600.0
+
+
+class TemperatureWatch(WatchedCondition):
+    #: While a run holds the cryostat at a temperature: how far it may stray.
+    band_k: PositiveFloat = 1.0
+    max_wait_s: PositiveFloat = 1800.0
+
+
+class SaturationWatch(WatchedCondition):
+    #: Of the counter's maximum count rate (a SPAD's damage threshold or a PMT's linear range).
+    fraction: Annotated[float, Field(gt=0, le=1)] = 0.9
+    action: Literal["suspend", "abort"] = "abort"
+
+
+class PumpDriftWatch(WatchedCondition):
+    #: Relative distance between the measured pump power and its setpoint.
+    fraction: Annotated[float, Field(gt=0, le=1)] = 0.05
+    max_wait_s: PositiveFloat = 300.0
+
+
+class WatchSpec(_Strict):
+    """Conditions checked at every point of a run; each suspends the run (safe state, then carry on
+    once it clears) or aborts it."""
+
+    enabled: bool = True
+    poll_s: PositiveFloat = 2.0
+    interlock: WatchedCondition = WatchedCondition()
+    temperature: TemperatureWatch = TemperatureWatch()
+    saturation: SaturationWatch = SaturationWatch()
+    pump_drift: PumpDriftWatch = PumpDriftWatch()
 
 
 class RetrySpec(_Strict):
@@ -231,6 +287,7 @@ class BenchConfig(_Strict):
     name: str = "bench"
     optics: OpticsSpec = OpticsSpec()
     retry: RetrySpec = RetrySpec()
+    watch: WatchSpec = WatchSpec()
     simulation: SimulationSpec | None = None
     instruments: dict[str, InstrumentSpec]
     #: Which instrument an experiment uses for a role when it does not name one (role -> instrument).
@@ -260,6 +317,18 @@ class BenchConfig(_Strict):
             for name in controllers[1:]:
                 problems.append(((name, "role"), f"a simulated bench has one cryostat; {controllers[0]!r} "
                                                  "already controls it"))
+
+            lasers = set(self.by_role("laser"))
+            faults = self.simulation.faults
+            named = [(("simulation", "faults", "refuse_emission", k), name)
+                     for k, name in enumerate(faults.refuse_emission)]
+            named += [(("simulation", "faults", "laser_sags", k, "laser"), sag.laser)
+                      for k, sag in enumerate(faults.laser_sags)]
+            named += [(("simulation", "faults", "interlock_trips", k, "laser"), trip.laser)
+                      for k, trip in enumerate(faults.interlock_trips) if trip.laser is not None]
+            for path, name in named:
+                if name not in lasers:
+                    problems.append((path, f"no laser named {name!r}; lasers: {', '.join(sorted(lasers))}"))
 
             material = get_material(self.simulation.sample.material)
             for name, spec in self.by_role("photon_counter").items():
@@ -322,7 +391,7 @@ def _as_bench_error(error: ValidationError, lines: dict, source: str) -> BenchFi
         ctx_error = item.get("ctx", {}).get("error")
         if isinstance(ctx_error, _PathError):
             for sub_path, message in ctx_error.problems:
-                full = sub_path if sub_path[0] == "defaults" else ("instruments",) + sub_path
+                full = sub_path if sub_path[0] in ("defaults", "simulation") else ("instruments",) + sub_path
                 messages.append((_line(lines, full), ".".join(map(str, full)), message))
             continue
         message = item["msg"].removeprefix("Value error, ")

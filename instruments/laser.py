@@ -53,8 +53,13 @@ class Laser(ABC):
     def emission(self) -> bool:
         return self._get_emission()
 
+    #: Whether emission was last asked for (by emission_on/off; the safe state and interlocks do not
+    #: change it): what to restore after a suspension.
+    emission_wanted: bool = False
+
     def emission_on(self) -> None:
         """Start emission; raises InstrumentFault if the laser refuses (interlock, fault)."""
+        self.emission_wanted = True
         try:
             self._set_emission(True)
         except InstrumentFault:
@@ -65,6 +70,7 @@ class Laser(ABC):
             raise InstrumentFault(self.name, "emission did not turn on (interlock open or laser fault)")
 
     def emission_off(self) -> None:
+        self.emission_wanted = False
         self._set_emission(False)
 
     @property

@@ -36,12 +36,15 @@ class PhotonCounter(ABC):
         self.band = band
         self.dark_count_rate_s = float(dark_count_rate_s)
         self.dead_time_s = float(dead_time_s)
+        self._peak_rate_s = 0.0  # the highest rate seen since peak_rate_s() was last asked
 
     # -- software-timed gates ---------------------------------------------------------
     def count(self, gate_s: float) -> int:
         """Counts in one gate of ``gate_s`` seconds."""
         gate = check_limit(self.name, "gate", gate_s, self.limits.min_gate_s, self.limits.max_gate_s, "s")
-        return int(self._count(gate))
+        counts = int(self._count(gate))
+        self._peak_rate_s = max(self._peak_rate_s, counts / gate)
+        return counts
 
     def count_rate(self, gate_s: float) -> float:
         """Count rate (counts/s) measured over one gate."""
@@ -56,10 +59,19 @@ class PhotonCounter(ABC):
         check_limit(self.name, "bin width", bin_s, self.limits.min_gate_s, self.limits.max_gate_s, "s")
         check_limit(self.name, "number of bins", bins, 1, self.limits.max_bins, "bins")
         self._start_trace(float(bin_s), int(bins))
+        self._trace_bin_s = float(bin_s)
 
     def read_trace(self) -> np.ndarray:
         """Wait for the armed trace to finish; counts per bin."""
-        return np.asarray(self._read_trace(), dtype=np.int64)
+        trace = np.asarray(self._read_trace(), dtype=np.int64)
+        if trace.size:
+            self._peak_rate_s = max(self._peak_rate_s, float(trace.max()) / self._trace_bin_s)
+        return trace
+
+    def peak_rate_s(self) -> float:
+        """The highest count rate seen (in a gate or a trace bin) since the last call; starts afresh."""
+        peak, self._peak_rate_s = self._peak_rate_s, 0.0
+        return peak
 
     # -- counting on an external pixel clock ---------------------------------------------
     def can_follow(self, clock_terminal: str) -> bool:

@@ -25,10 +25,19 @@ class TemperatureController(ABC):
     def __init__(self, name: str, limits: TemperatureLimits):
         self.name = name
         self.limits = limits
+        self._seen: tuple[float, float] | None = None  # lowest and highest reading since reading_range()
 
     @property
     def temperature_k(self) -> float:
-        return self._get_temperature_k()
+        kelvin = self._get_temperature_k()
+        low, high = self._seen or (kelvin, kelvin)
+        self._seen = (min(low, kelvin), max(high, kelvin))
+        return kelvin
+
+    def reading_range(self) -> tuple[float, float] | None:
+        """The lowest and highest readings taken since the last call (None if none); starts afresh."""
+        seen, self._seen = self._seen, None
+        return seen
 
     @property
     def setpoint_k(self) -> float:

@@ -23,6 +23,8 @@ from pymeasure.experiment import Parameter, Procedure
 from anplab.instruments.bench import Bench
 from anplab.instruments.errors import check_limit
 
+from .suspenders import ConditionAbort, Suspenders, Trip
+
 log = logging.getLogger(__name__)
 
 #: Built-in benches by name (files in anplab.instruments).
@@ -59,6 +61,11 @@ class BenchProcedure(Procedure):
         self.safe_state_problems: list[str] = []
         self._replay: dict[str, list[dict]] = {}  # points completed before a resume, with their rows
         self._memory: dict = {}  # decisions a resumed run must repeat
+        self.suspensions: list[dict] = []  # every time a watched condition suspended the run
+        #: What the watched conditions check (set by procedures): (laser, power meter or None) ...
+        self.watched_pump = None
+        #: ... and (controller, kelvin) while the run holds the cryostat at a temperature.
+        self.held_temperature = None
         super().__init__(**kwargs)
 
     @classmethod
@@ -127,13 +134,47 @@ class BenchProcedure(Procedure):
         """
         if key in self._replay:
             return self._replay[key]
-        rows = measure()
+        watch = Suspenders(self.bench) if self.bench is not None else None
+        if watch is not None:
+            self._ride_out(watch, watch.check(self), key)
+        while True:
+            rows = measure()
+            trip = watch.check(self) if watch is not None else None
+            if trip is None or self.should_stop():
+                break
+            self._ride_out(watch, trip, key)  # the point overlapped the trip: measure it again
         rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
         if rows:
             self.emit("batch results", rows)
         if self.sink is not None:
             self.sink.commit_point(key)
         return rows
+
+    def _ride_out(self, watch: Suspenders, trip: Trip | None, key: str) -> None:
+        """Handle a tripped condition: abort, or suspend in the safe state until it clears."""
+        if trip is None:
+            return
+        record = {"condition": trip.condition, "message": trip.message, "action": trip.action, "point": key,
+                  "at_s": self.clock.now()}
+        self.suspensions.append(record)
+        if trip.action == "abort":
+            record["outcome"] = "aborted"
+            raise ConditionAbort(trip.message)
+        log.warning("suspended at point %s: %s", key, trip.message)
+        lasers = [(laser, laser.power_setpoint_w, laser.emission_wanted) for laser in self.bench.lasers.values()]
+        self.bench.safe_state()
+        deadline = self.clock.now() + trip.max_wait_s
+        while not watch.cleared(trip, self):
+            if self.clock.now() >= deadline or self.should_stop():
+                record["outcome"] = "gave up" if not self.should_stop() else "stopped"
+                raise ConditionAbort(f"{trip.message}; not cleared after {trip.max_wait_s:g} s")
+            self.wait(watch.spec.poll_s)
+        for laser, setpoint, emitting in lasers:
+            laser.set_power(setpoint)
+            if emitting:
+                laser.emission_on()
+        record.update(outcome="resumed", resumed_at_s=self.clock.now())
+        log.info("resumed at point %s after %.1f s", key, record["resumed_at_s"] - record["at_s"])
 
     def completed(self, key: str) -> bool:
         """Whether point ``key`` was committed in an earlier session of this run."""

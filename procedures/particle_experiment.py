@@ -68,6 +68,7 @@ class ParticleExperiment(BenchProcedure):
         scanners = self.bench.by_role("scanner")
         self.galvo = self.instrument("scanner", self.scanner) if (self.scanner or len(scanners) == 1) else None
         parse_target(self.target)
+        self.watched_pump = (self.pump, self.meter)
 
     def power_for(self, intensity_kw_cm2: float) -> float:
         return self.bench.beam_power_for_intensity(self.pump.name, intensity_kw_cm2)

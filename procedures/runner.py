@@ -216,6 +216,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         "instrument_faults": metadata.get("instrument_faults", []) + (
             procedure.bench.fault_log[faults_before:] if procedure.bench is not None else []),
         "safe_state_problems": procedure.safe_state_problems,
+        "suspensions": metadata.get("suspensions", []) + procedure.suspensions,
     })
     folder.write_metadata(metadata)
     log.info("run %s ended: %s", procedure.NAME, ended)

@@ -73,5 +73,28 @@ def build_world(config, clock: SimulationClock) -> World:
         for i, (name, meter) in enumerate(config.by_role("power_meter").items())
     }
     world = World(clock, lasers, beam, galvo, cryostat, SampleResponse(sample, bands), detectors, sensors)
-    world.scheduled_trips.extend((trip.at_s, trip.laser) for trip in sim.faults.interlock_trips)
+    for sag in sim.faults.laser_sags:
+        world.scheduled_events.append((sag.at_s, _set_sag(sag.laser, sag.factor)))
+        world.scheduled_events.append((sag.at_s + sag.duration_s, _set_sag(sag.laser, 1.0)))
+    for kick in sim.faults.cryostat_kicks:
+        world.scheduled_events.append((kick.at_s, _kick(kick.kelvin)))
+    for trip in sim.faults.interlock_trips:
+        world.scheduled_trips.append((trip.at_s, trip.laser, "open"))
+        if trip.duration_s is not None:
+            world.scheduled_trips.append((trip.at_s + trip.duration_s, trip.laser, "close"))
     return world
+
+
+def _set_sag(laser: str, factor: float):
+    def apply(world) -> None:
+        world.lasers[laser].sag = factor
+
+    return apply
+
+
+def _kick(kelvin: float):
+    def apply(world) -> None:
+        world.cryostat.stage_k += kelvin
+        world.cryostat.sample_k += kelvin
+
+    return apply

@@ -28,6 +28,8 @@ class LaserEmitter:
     emission: bool = False
     interlock_closed: bool = True
     refuses_emission: bool = False
+    #: A fault: the output falls to this fraction of what it should be (1: none).
+    sag: float = 1.0
     _drift: float = 0.0
     _time: float = 0.0
     _rng: np.random.Generator = field(default=None, repr=False)
@@ -53,7 +55,7 @@ class LaserEmitter:
         """Optical power leaving the head now."""
         if not self.emitting:
             return 0.0
-        return max(0.0, min(self.setpoint_w, self.max_power_w) * (1.0 + self._drift))
+        return max(0.0, min(self.setpoint_w, self.max_power_w) * (1.0 + self._drift) * self.sag)
 
     def request_emission(self, on: bool) -> bool:
         """Turn emission on or off; returns False when the laser refuses (interlock open or fault)."""
@@ -66,3 +68,7 @@ class LaserEmitter:
         """An interlock trip: emission stops and stays off until re-enabled."""
         self.interlock_closed = False
         self.emission = False
+
+    def close_interlock(self) -> None:
+        """The interlock circuit is whole again; emission stays off until someone turns it on."""
+        self.interlock_closed = True

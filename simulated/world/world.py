@@ -11,6 +11,7 @@ so virtual-time runs cost only the physics actually needed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,8 +47,12 @@ class World:
     detectors: dict[str, DetectorHead]
     power_sensors: dict[str, PowerSensor] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    #: Interlock trips scheduled at bench times, (time_s, laser or None for all): fault injection.
-    scheduled_trips: list[tuple[float, str | None]] = field(default_factory=list)
+    #: Interlock events scheduled at bench times, (time_s, laser or None for all, "open" or "close"):
+    #: fault injection (a door opened, then shut again).
+    scheduled_trips: list[tuple[float, str | None, str]] = field(default_factory=list)
+    #: Other faults at bench times, (time_s, what it does to the world): a laser's output sagging,
+    #: a heat pulse on the cryostat.
+    scheduled_events: list[tuple[float, Callable[[World], None]]] = field(default_factory=list)
     _time: float = 0.0
     _recordings: dict[str, _Recording] = field(default_factory=dict, repr=False)
 
@@ -69,16 +74,20 @@ class World:
     def _advance_to(self, t: float) -> None:
         while self._time < t:
             step_end = min(t, self._time + _MAX_SAMPLE_STEP_S)
-            due = [trip for trip in self.scheduled_trips if self._time <= trip[0] < step_end]
+            due = [event[0] for event in (*self.scheduled_trips, *self.scheduled_events)
+                   if self._time <= event[0] < step_end]
             if due:
-                step_end = max(min(trip[0] for trip in due), self._time)
+                step_end = max(min(due), self._time)
             if step_end > self._time:
                 self._advance_piece(step_end)
-            for trip in [trip for trip in self.scheduled_trips if trip[0] <= self._time]:
+            for trip in sorted(trip for trip in self.scheduled_trips if trip[0] <= self._time):
                 self.scheduled_trips.remove(trip)
                 for name, emitter in self.lasers.items():
                     if trip[1] is None or trip[1] == name:
-                        emitter.open_interlock()
+                        emitter.open_interlock() if trip[2] == "open" else emitter.close_interlock()
+            for event in [event for event in self.scheduled_events if event[0] <= self._time]:
+                self.scheduled_events.remove(event)
+                event[1](self)
 
     def _advance_piece(self, t: float) -> None:
         t0 = self._time

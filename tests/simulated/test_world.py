@@ -130,7 +130,7 @@ def test_short_dwell_leaves_no_time_for_the_avalanche():
 
 def test_scheduled_interlock_trip_stops_emission_at_its_time():
     world = make_world()
-    world.scheduled_trips.append((2.5, "pump"))
+    world.scheduled_trips.append((2.5, "pump", "open"))
     world.set_laser_power("pump", 1.0)
     world.set_emission("pump", True)
     world.clock.sleep(2.0)

@@ -43,12 +43,13 @@ def is_transient(error: BaseException, reading: bool = False) -> bool:
     """A fault worth trying again: the line, not the request, went wrong.
 
     In a ``reading`` exchange (a ``_get...`` or ``_read...``), where no
-    request of ours could be at fault, a ValueError is a reply that did not
-    parse; elsewhere it is a request the adapter refused.
+    request of ours could be at fault, a ValueError (a number that did not
+    parse) or a KeyError (a reply outside the values a setting maps to) is
+    a garbled reply; elsewhere it is a request the adapter refused.
     """
     if isinstance(error, (LimitError, InstrumentFault, InstrumentRefused)):
         return False
-    if isinstance(error, ValueError):
+    if isinstance(error, (ValueError, KeyError)):
         return reading
     return isinstance(error, (VisaIOError, OSError, InstrumentReplyError))
 

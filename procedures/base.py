@@ -66,6 +66,7 @@ class BenchProcedure(Procedure):
         self.watched_pump = None
         #: ... and (controller, kelvin) while the run holds the cryostat at a temperature.
         self.held_temperature = None
+        self._watch: Suspenders | None = None  # made at the first point, forgetting what came before the run
         super().__init__(**kwargs)
 
     @classmethod
@@ -134,7 +135,10 @@ class BenchProcedure(Procedure):
         """
         if key in self._replay:
             return self._replay[key]
-        watch = Suspenders(self.bench) if self.bench is not None else None
+        if self._watch is None and self.bench is not None:
+            self._watch = Suspenders(self.bench)
+            self._watch.forget_before(self)
+        watch = self._watch
         if watch is not None:
             self._ride_out(watch, watch.check(self), key)
         while True:
@@ -175,6 +179,16 @@ class BenchProcedure(Procedure):
                 laser.emission_on()
         record.update(outcome="resumed", resumed_at_s=self.clock.now())
         log.info("resumed at point %s after %.1f s", key, record["resumed_at_s"] - record["at_s"])
+
+    def watch_temperature(self, controller, kelvin: float | None) -> None:
+        """From now on, a reading of ``controller`` outside the watch band around ``kelvin`` is a
+        suspending condition (None: stop watching).  Readings from before, while the cryostat was
+        still on its way, do not count."""
+        if kelvin is None:
+            self.held_temperature = None
+            return
+        controller.reading_range()
+        self.held_temperature = (controller, kelvin)
 
     def completed(self, key: str) -> bool:
         """Whether point ``key`` was committed in an earlier session of this run."""

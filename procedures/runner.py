@@ -183,6 +183,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         procedure.status = Procedure.RUNNING
         procedure.startup()
         metadata["bench"] = procedure.bench.snapshot()
+        metadata["watched"] = _watched(procedure)
         metadata["simulated"] = procedure.bench.config.simulated
         if procedure.bench.config.simulated:
             metadata["seed"] = procedure.bench.config.simulation.seed
@@ -224,6 +225,16 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
     if interrupted is not None:
         raise interrupted
     return RunOutcome(folder.path, ended, summary, error)
+
+
+def _watched(procedure: BenchProcedure) -> dict:
+    """What the suspenders watch for this run, beyond the interlocks and counters of every run."""
+    out = {"enabled": procedure.bench.config.watch.enabled}
+    if procedure.watched_pump is not None:
+        out["pump"] = procedure.watched_pump[0].name
+    if procedure.held_temperature is not None:
+        out["temperature_k"] = procedure.held_temperature[1]
+    return out
 
 
 def _lasers_off(procedure: BenchProcedure):

@@ -2,7 +2,8 @@
 
     name: thermometry overnight
     bench: simulated              # optional: a bench file or built-in bench
-    on_error: skip                # skip a failed item and go on, or stop (the default)
+    on_error: skip                # skip a failed item (and the rest of its loop turn) and go on,
+                                  # or stop (the default)
     steps:
       - run: power-sweep
         set: {points: 40}
@@ -47,6 +48,8 @@ class SequenceItem:
     parameters: dict
     label: str
     line: int  # of the step in the file
+    #: The loop iteration the item belongs to ("" outside loops): on_error skip passes over the rest of it.
+    group: str = ""
 
 
 @dataclass
@@ -129,7 +132,8 @@ def _add_run(step: dict, path: tuple, variables: dict, items: list, fail, lines:
     context = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in variables.items())
     label = str(_substitute(step.get("label"), variables)) if step.get("label") else (
         f"{name} ({context})" if context else name)
-    items.append(SequenceItem(len(items), name, values, label, lines.get(path, 0)))
+    group = "/".join(f"{k}={_text(v)}" for k, v in variables.items())
+    items.append(SequenceItem(len(items), name, values, label, lines.get(path, 0), group))
 
 
 def _expand_loop(step: dict, path: tuple, variables: dict, items: list, fail, lines: dict) -> None:

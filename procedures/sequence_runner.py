@@ -9,7 +9,9 @@
         ...
 
 ``sequence.json`` is rewritten atomically whenever an item starts or ends.
-A failed item stops the sequence or is skipped, by the file's ``on_error``.
+A failed item stops the sequence, or (``on_error: skip``) is passed over
+together with the rest of its loop turn: a sweep after a hold that failed
+would measure at the wrong temperature.
 A sequence that did not finish resumes at its first unfinished item: a run
 cut short carries on from its last committed point, and the last bench
 set-up step before it (a cryostat hold) is repeated first, since the bench
@@ -76,7 +78,8 @@ def run_sequence(plan: SequencePlan, out_dir: str | Path, bench, *,
         "name": plan.name, "source": plan.source, "on_error": plan.on_error, "bench": plan.bench,
         "status": "running", "started": _now(), "ended": None,
         "items": [{"index": item.index, "label": item.label, "procedure": item.procedure,
-                   "parameters": item.parameters, "line": item.line, "status": "pending", "run_folder": None}
+                   "parameters": item.parameters, "line": item.line, "group": item.group, "status": "pending",
+                   "run_folder": None}
                   for item in plan.items],
     }
     return _run_items(folder, state, procedures, progress=progress, should_stop=should_stop)
@@ -110,8 +113,8 @@ def _run_items(folder: RunFolder, state: dict, procedures: list[BenchProcedure],
     ended = "finished"
     try:
         for item, procedure in zip(state["items"], procedures):
-            if item["status"] in ("finished", "failed"):
-                continue  # done, or failed and skipped, before a resume
+            if item["status"] in ("finished", "failed", "skipped"):
+                continue  # done, or failed and passed over, before a resume
             if stop():
                 ended = "stopped"
                 break
@@ -122,6 +125,8 @@ def _run_items(folder: RunFolder, state: dict, procedures: list[BenchProcedure],
             if outcome == "failed" and state["on_error"] == "stop":
                 ended = "failed"
                 break
+            if outcome == "failed":
+                _skip_rest_of_turn(folder, state, item)
             if outcome in ("stopped", "interrupted"):
                 ended = outcome
                 break
@@ -147,6 +152,10 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
     run_path = folder.path / name
     if "parked_um" in state:  # every experiment of a sequence works on the particle the first one found
         procedure.inherit({"parked_um": state["parked_um"]})
+    held = state.get("held")
+    if held and held["group"] == item.get("group") and procedure.held_temperature is None:
+        # After a hold in the same loop turn, the cryostat must stay there: watch it.
+        procedure.watch_temperature(procedure.bench.temperature_controller(held["controller"]), held["kelvin"])
     try:
         if _resumable(run_path):
             outcome = resume_run(procedure, run_path, progress=item_progress, should_stop=stop)
@@ -163,10 +172,25 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
     parked = RunFolder(run_path).read_state().get("parked_um")
     if parked is not None:
         state["parked_um"] = parked
+    if getattr(procedure, "SETS_BENCH_STATE", False) and hasattr(procedure, "temperature"):
+        state["held"] = ({"controller": procedure.controller.name, "kelvin": procedure.temperature,
+                          "group": item.get("group")} if outcome.ended == "finished" else None)
     if outcome.ended == "failed":
         log.error("item %d (%s) failed: %s", item["index"], item["label"], outcome.error)
     _write(folder, state)
     return outcome.ended
+
+
+def _skip_rest_of_turn(folder: RunFolder, state: dict, failed: dict) -> None:
+    """After a failed item: pass over the rest of its loop turn (a sweep after a hold that failed)."""
+    if not failed.get("group"):
+        return
+    for item in state["items"][failed["index"] + 1:]:
+        if item.get("group") != failed["group"]:
+            break
+        item.update(status="skipped", error=f"item {failed['index'] + 1} of the same loop turn failed")
+        log.warning("item %d (%s) skipped: %s", item["index"], item["label"], item["error"])
+    _write(folder, state)
 
 
 def _repeat_last_setup(folder: RunFolder, state: dict, procedures: list[BenchProcedure], index: int) -> None:

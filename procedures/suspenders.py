@@ -41,6 +41,11 @@ class Suspenders:
         self.bench = bench
         self.spec = bench.config.watch
 
+    def forget_before(self, procedure) -> None:
+        """Start watching now: count peaks from before the run (the last run's brightest gate) are not this run's."""
+        for counter in self.bench.by_role("photon_counter").values():
+            counter.peak_rate_s()
+
     def check(self, procedure) -> Trip | None:
         """The first condition that has tripped, or None."""
         if not self.spec.enabled:

@@ -88,11 +88,11 @@ class Thermometry(ParticleExperiment):
     def hold_at(self, kelvin: float) -> None:
         """Take the cryostat to ``kelvin`` (pump off) and wait until it has held within the band."""
         self.pump.set_power(0.0)
-        self.held_temperature = None  # on the way: not yet a condition to watch
+        self.watch_temperature(self.controller, None)  # on the way: not yet a condition to watch
         settle_at(self.controller, self.clock, kelvin, band_k=self.stability_band, hold_s=self.hold,
                   timeout_s=self.stability_timeout, poll_s=min(5.0, max(0.5, self.hold / 10)),
                   should_stop=self.should_stop)
-        self.held_temperature = (self.controller, kelvin)
+        self.watch_temperature(self.controller, kelvin)
 
     def _row(self, kind, kelvin, intensity, beam_w, counts, gate, time_s=None) -> dict:
         return {"kind": kind, "temperature_setpoint_k": kelvin, "temperature_k": self.controller.temperature_k,

@@ -1,3 +1,23 @@
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+_REPORTS = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def report(request):
+    """report(title, lines): a section printed at the end of the test session (figures a test measured)."""
+    def add(title: str, lines: list[str]) -> None:
+        request.config.stash.setdefault(_REPORTS, []).append((title, lines))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for title, lines in config.stash.get(_REPORTS, []):
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)

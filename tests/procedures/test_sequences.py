@@ -90,6 +90,9 @@ def test_a_temperature_loop_runs_every_item_at_its_temperature(tmp_path):
         setpoint = state["items"][item["index"] - 1]["parameters"]["temperature"]
         assert metadata["bench"]["instruments"]["cryostat"]["status"]["temperature_k"] == pytest.approx(setpoint,
                                                                                                         abs=0.3)
+    watched = [RunFolder(outcome.folder / item["run_folder"]).read_metadata()["watched"]
+               for item in state["items"] if item["procedure"] == "power-sweep"]
+    assert [w.get("temperature_k") for w in watched] == [None, 290.0, 280.0, 270.0]  # held by the loop's hold
     parked = [RunFolder(outcome.folder / item["run_folder"]).read_state()["parked_um"]
               for item in state["items"] if item["procedure"] == "power-sweep"]
     assert np.ptp(np.array(parked), axis=0).max() < 0.05  # the same particle throughout
@@ -98,7 +101,7 @@ def test_a_temperature_loop_runs_every_item_at_its_temperature(tmp_path):
 
 
 @pytest.mark.parametrize("on_error, ended, statuses", [
-    ("skip", "finished", ["finished", "failed", "finished", "failed", "finished", "failed", "finished"]),
+    ("skip", "finished", ["finished", "failed", "skipped", "failed", "skipped", "failed", "skipped"]),
     ("stop", "failed", ["finished", "failed", "pending", "pending", "pending", "pending", "pending"]),
 ])
 def test_a_failed_item_is_skipped_or_stops_the_sequence(on_error, ended, statuses, tmp_path):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
+
 from .base import BenchProcedure
 from .hold_temperature import HoldTemperature
 from .passi_scan import PassiScan
@@ -44,9 +48,25 @@ def configure(name: str, values: dict, bench=None) -> BenchProcedure:
         if key not in parameters:
             raise ParameterProblem(key, f"{name} has no parameter {key!r}; parameters: {', '.join(sorted(parameters))}")
         parameter = parameters[key]
+        if value is None:  # 'points:' left empty in a file
+            raise ParameterProblem(key, f"{key}: needs a value")
+        if isinstance(value, bool) and isinstance(parameter, (FloatParameter, IntegerParameter)):
+            raise ParameterProblem(key, f"{key}: expected a number, not {value}")  # pymeasure takes 'yes' as 1
+        if type(parameter) is Parameter:  # free text (a name, a list, 'auto'): numbers are fine as text
+            value = _as_text(key, value)
         try:
             parameter.value = value
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             raise ParameterProblem(key, f"{key}: {error}") from None
+        if isinstance(parameter.value, float) and not math.isfinite(parameter.value):  # pymeasure lets NaN through
+            raise ParameterProblem(key, f"{key}: must be a number, not {parameter.value}")
         checked[key] = parameter.value
     return cls(bench=bench, **checked)
+
+
+def _as_text(key: str, value) -> str:
+    if isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return ",".join(f"{v:g}" for v in value)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ParameterProblem(key, f"{key}: expected text or a number, not {value!r}")
+    return f"{value:g}" if isinstance(value, float) else str(value)

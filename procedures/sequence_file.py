@@ -39,6 +39,8 @@ ON_ERROR = ("stop", "skip")
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _RUN_KEYS = {"run", "set", "label"}
 _LOOP_KEYS = {"for", "in", "steps"}
+#: More items than this is a typo in a loop (nested 1000 x 1000), not an experiment.
+MAX_ITEMS = 10_000
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,10 @@ def _add_run(step: dict, path: tuple, variables: dict, items: list, fail, lines:
     unknown = set(step) - _RUN_KEYS
     if unknown:
         fail(path + (sorted(unknown)[0],), "unknown key (expected run, set, label)")
+    if len(items) >= MAX_ITEMS:
+        fail(path, f"the sequence would run more than {MAX_ITEMS} items; check the loops")
     name = step["run"]
-    if name not in PROCEDURES:
+    if not isinstance(name, str) or name not in PROCEDURES:
         fail(path + ("run",), f"unknown procedure {name!r}; procedures: {', '.join(PROCEDURES)}")
     values = step.get("set") or {}
     if not isinstance(values, dict):
@@ -130,8 +134,11 @@ def _add_run(step: dict, path: tuple, variables: dict, items: list, fail, lines:
     except ParameterProblem as problem:
         fail(path + ("set", problem.parameter) if problem.parameter in values else path + ("set",), str(problem))
     context = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in variables.items())
-    label = str(_substitute(step.get("label"), variables)) if step.get("label") else (
-        f"{name} ({context})" if context else name)
+    try:
+        label = str(_substitute(step.get("label"), variables)) if step.get("label") else (
+            f"{name} ({context})" if context else name)
+    except KeyError as error:
+        fail(path + ("label",), f"{{{error.args[0]}}} is not a loop variable here")
     group = "/".join(f"{k}={_text(v)}" for k, v in variables.items())
     items.append(SequenceItem(len(items), name, values, label, lines.get(path, 0), group))
 

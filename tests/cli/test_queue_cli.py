@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,10 @@ def test_a_killed_sequence_resumes_and_finishes_every_item(sequence_file, tmp_pa
     state = json.loads((folder / "sequence.json").read_text())
     assert state["resumed"][0]["previous_end"] == "killed"
     assert state["repeated_for_resume"][0]["item"] == 2
+
+
+def test_the_example_overnight_sequence_checks_against_the_simulated_bench(capsys):
+    example = Path(__file__).parents[2] / "examples" / "overnight_thermometry.yaml"
+    assert main(["queue", str(example), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "S-curve at 155 K" in out and "90 items, all within the bench's limits" in out

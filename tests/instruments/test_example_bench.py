@@ -24,6 +24,8 @@ def test_the_example_bench_is_a_valid_real_hardware_bench():
     for name, spec in example.instruments.items():
         assert spec.limits == simulated.instruments[name].limits or spec.role == "power_meter"
     assert example.defaults == simulated.defaults
+    assert example.watch.interlock.max_wait_s == 1800 and example.watch.saturation.action == "abort"
+    assert example.retry.attempts == 4
 
 
 def test_sim_addresses_are_refused_on_a_real_bench():

@@ -11,12 +11,14 @@ A bench without a file is the built-in simulated bench.
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import resources
 from pathlib import Path
 
 from .bench_file import BenchConfig, load_bench, parse_bench
 from .registry import driver_entry, visa_resource
 from .retry import RetryPolicy, make_resilient
+from .safety_latch import SafetyLatch
 from .wall_clock import WallClock
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,11 @@ class Bench:
         self.source = "<bench>"
         #: Every transient fault met and how it ended (see instruments.retry), for run records.
         self.fault_log: list[dict] = []
+        #: Engaged by all_lasers_off(): no laser emits until it is released.
+        self.latch = SafetyLatch()
+        #: Held for each exchange with one instrument, so that a status display polling from another
+        #: thread never interleaves its queries with a run's on the same line.
+        self._exchange_locks: dict[str, threading.RLock] = {}
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
@@ -96,7 +103,10 @@ class Bench:
             _nodelay(driver)
         self.drivers[name] = driver
         role = entry.make_role(name, spec, driver)
-        make_resilient(role, RetryPolicy(**self.config.retry.model_dump()), self.clock, self.fault_log)
+        lock = self._exchange_locks.setdefault(name, threading.RLock())
+        make_resilient(role, RetryPolicy(**self.config.retry.model_dump()), self.clock, self.fault_log, lock)
+        if spec.role == "laser":
+            role.latch = self.latch
         self.instruments[name] = role
 
     def _nidaqmx(self, spec):
@@ -190,6 +200,14 @@ class Bench:
             except Exception as error:
                 problems.append(f"{name}: could not confirm emission off: {error}")
         return problems
+
+    def all_lasers_off(self, reason: str = "all lasers off") -> list[str]:
+        """The emergency stop: latch the lasers off (see instruments.safety_latch), then the safe state.
+
+        Safe to call from any thread while a run is going; returns the safe state's problems.
+        """
+        self.latch.engage(reason)
+        return self.safe_state()
 
     # -- records ----------------------------------------------------------------------------------
     def snapshot(self) -> dict:

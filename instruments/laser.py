@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from .errors import InstrumentFault, check_limit
+from .safety_latch import SafetyLatch
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,14 @@ class Laser(ABC):
     def power_setpoint_w(self, watts: float) -> None:
         self.set_power(watts)
 
+    #: The bench's safety latch (None for a laser outside a bench): while engaged, no power, no emission.
+    latch: SafetyLatch | None = None
+
     def set_power(self, watts: float) -> None:
         """Set the output power (W), within 0..max_power_w of the bench limits."""
         value = check_limit(self.name, "power", watts, 0.0, self.limits.max_power_w, "W")
+        if value > 0 and self.latch is not None:
+            self.latch.check(self.name)
         self._set_power_setpoint_w(value)
 
     @property
@@ -59,6 +65,8 @@ class Laser(ABC):
 
     def emission_on(self) -> None:
         """Start emission; raises InstrumentFault if the laser refuses (interlock, fault)."""
+        if self.latch is not None:
+            self.latch.check(self.name)
         self.emission_wanted = True
         try:
             self._set_emission(True)

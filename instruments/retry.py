@@ -14,6 +14,7 @@ and refused (``InstrumentRefused`` from a driver, ``InstrumentFault``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -58,11 +59,15 @@ def _reads(name: str) -> bool:
     return name.startswith(("_get", "_read", "_identification", "_pixel_clock"))
 
 
-def make_resilient(role, policy: RetryPolicy, clock, fault_log: list) -> None:
-    """Wrap every instrument exchange of ``role`` (the abstract ``_`` methods of its role class) in retries."""
+def make_resilient(role, policy: RetryPolicy, clock, fault_log: list, lock=None) -> None:
+    """Wrap every instrument exchange of ``role`` (the abstract ``_`` methods of its role class) in retries.
+
+    ``lock`` (a threading lock) is held for each attempt, not for the waits between them.
+    """
+    lock = lock if lock is not None else contextlib.nullcontext()
     for name in _exchanges(type(role)):
         setattr(role, name, _retrying(getattr(role, name), role.name, name.lstrip("_"), _reads(name), policy, clock,
-                                      fault_log))
+                                      fault_log, lock))
 
 
 def _exchanges(cls) -> set[str]:
@@ -72,13 +77,15 @@ def _exchanges(cls) -> set[str]:
     return {name for name in names if inspect.isfunction(getattr(cls, name, None))}
 
 
-def _retrying(method, instrument: str, operation: str, reading: bool, policy: RetryPolicy, clock, fault_log: list):
+def _retrying(method, instrument: str, operation: str, reading: bool, policy: RetryPolicy, clock, fault_log: list,
+              lock):
     @functools.wraps(method)
     def call(*args, **kwargs):
         waits = policy.waits()
         for attempt in range(policy.attempts):
             try:
-                result = method(*args, **kwargs)
+                with lock:
+                    result = method(*args, **kwargs)
             except Exception as error:
                 if not is_transient(error, reading):
                     raise

@@ -181,8 +181,11 @@ class World:
         with self.lock:
             self.sync()
             band = self._band_index[self.detectors[detector].band]
-            before = self.photon_totals[band]
-            self.clock.sleep(gate_s)
+            before = float(self.photon_totals[band])
+        # The gate passes without holding the world: a laser switched off meanwhile (from another
+        # thread) syncs the world first, so the photons before and after the change both count.
+        self.clock.sleep(gate_s)
+        with self.lock:
             self.sync()
             photons = self.photon_totals[band] - before
             return int(self.detectors[detector].counts(np.array([photons]), np.array([gate_s]))[0])
@@ -202,8 +205,9 @@ class World:
         with self.lock:
             recording = self._recordings[detector]
             remaining = recording.edges[-1] - self.clock.now()
-            if remaining > 0:
-                self.clock.sleep(remaining)
+        if remaining > 0:  # not holding the world: other instruments (a laser switched off) go on meanwhile
+            self.clock.sleep(remaining)
+        with self.lock:
             self.sync()
             del self._recordings[detector]
             return self._settle(recording, len(recording.photons))

@@ -57,3 +57,44 @@ def test_safe_state_never_raises_when_an_instrument_stops_answering():
     problems = bench.safe_state()
     assert problems  # reported, not raised
     bench.close()
+
+
+def test_all_lasers_off_latches_them_off_until_released():
+    from anplab.instruments.safety_latch import LatchEngaged
+
+    with Bench.open() as bench:
+        laser = bench.laser()
+        laser.set_power(0.5)
+        laser.emission_on()
+        assert bench.all_lasers_off("pressed at the bench") == []
+        assert not emitting(bench)
+        with pytest.raises(LatchEngaged, match="pressed at the bench"):
+            laser.emission_on()  # a run in another thread, not yet stopped, must not turn it back on
+        with pytest.raises(LatchEngaged):
+            laser.set_power(0.3)
+        laser.set_power(0.0)  # going to zero is always allowed
+        assert not emitting(bench) and bench.world.lasers["pump_1064"].setpoint_w == 0.0
+        bench.latch.release()
+        laser.set_power(0.3)
+        laser.emission_on()
+        assert emitting(bench)
+
+
+@pytest.mark.parametrize("counter", ["spad", "pmt"])
+def test_lasers_go_off_during_a_long_counting_gate_in_another_thread(counter):
+    """In real time: a 2 s gate in a run's thread does not hold up the emergency stop."""
+    import threading
+    import time
+
+    with Bench.open(realtime=True) as bench:
+        bench.laser().set_power(0.5)
+        bench.laser().emission_on()
+        counting = threading.Thread(target=bench.photon_counter(counter).count, args=(2.0,))
+        counting.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        bench.all_lasers_off()
+        took = time.monotonic() - started
+        assert not emitting(bench)
+        counting.join()
+    assert took < 0.5

@@ -1,165 +1,295 @@
-"""The anplab window: ``python gui.py`` or ``anplab-gui``.
+"""The anplab bench window: ``python gui.py`` or ``anplab-gui``.
 
-It opens on the model explorer: pick a material, temperature, shell and band
-and see the steady-state S-curve with its local slope, and the rise of the
-emission after the pump steps on at any intensity (click the S-curve to
-choose it).  This is where a researcher lays a measurement beside theory.
+    anplab-gui                           # the built-in simulated bench, in real time
+    anplab-gui --bench my_bench.yaml     # real hardware
+    anplab-gui --virtual                 # a simulated bench in virtual time (demonstrations)
+
+Choose an experiment, set its parameters (the form is generated from the
+procedure's own declarations and checked against the bench as you type),
+queue it, and watch it live; the status panel polls every instrument from its
+own thread; "All lasers off" latches every laser off at once, whatever is
+running.  Finished runs are in the Runs tab, the rate-equation model in the
+Model tab.  No instrument is ever called from the GUI thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from pathlib import Path
 
-import numpy as np
-import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtWidgets
 
-from anplab.simulated.physics.characteristics import avalanche_threshold
-from anplab.simulated.physics.errors import ModelInputError
-from anplab.simulated.physics.materials import DEFAULT_MATERIAL, MATERIALS, get_material
-from anplab.simulated.physics.pump_waveforms import Step
-from anplab.simulated.physics.steady_state import steady_state
-from anplab.simulated.physics.transient import transient
+from anplab.widgets.live_plots import LiveView
+from anplab.widgets.model_explorer import ModelExplorer
+from anplab.widgets.procedure_form import ProcedureForm
+from anplab.widgets.run_browser import RunBrowser
+from anplab.widgets.run_queue import QueuedRun, RunQueue
+from anplab.widgets.status_panel import StatusPanel, StatusPoller
 
-_CURVE_POINTS = 300
-_SPAN = 30.0  # the S-curve spans threshold / 30 .. threshold x 30
-
-
-class ModelExplorer(QtWidgets.QWidget):
-    """S-curve, local slope and rise trace of a material, recomputed whenever a setting changes."""
-
-    def __init__(self, material: str = DEFAULT_MATERIAL, parent=None):
-        super().__init__(parent)
-        self.material_box = QtWidgets.QComboBox()
-        self.material_box.addItems(sorted(MATERIALS))
-        self.material_box.setCurrentText(material)
-        self.temperature_box = _spin(4.0, 450.0, 300.0, " K", 1)
-        self.shell_box = _spin(0.0, 20.0, get_material(material).shell_nm, " nm", 2)
-        self.band_box = QtWidgets.QComboBox()
-        self.intensity_box = _spin(1e-3, 1e5, 1.0, " kW/cm²", 3)
-        self.status = QtWidgets.QLabel()
-
-        form = QtWidgets.QFormLayout()
-        form.addRow("Material", self.material_box)
-        form.addRow("Temperature", self.temperature_box)
-        form.addRow("Shell", self.shell_box)
-        form.addRow("Band", self.band_box)
-        form.addRow("Rise at", self.intensity_box)
-        form.addRow(self.status)
-        controls = QtWidgets.QWidget()
-        controls.setLayout(form)
-        controls.setMaximumWidth(320)
-
-        self.curve_plot = pg.PlotWidget(title="Steady-state emission")
-        self.curve_plot.setLogMode(x=True, y=True)
-        self.curve_plot.setLabel("bottom", "Peak intensity (kW/cm²)")
-        self.curve_plot.setLabel("left", "Emission (photons/s per particle)")
-        self.curve = self.curve_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
-        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", style=QtCore.Qt.PenStyle.DashLine))
-        self.curve_plot.addItem(self.marker)
-        self.slope_plot = pg.PlotWidget(title="Local slope S = dlnI_em / dlnI")
-        self.slope_plot.setLogMode(x=True, y=False)
-        self.slope_plot.setXLink(self.curve_plot)
-        self.slope_plot.setLabel("bottom", "Peak intensity (kW/cm²)")
-        self.slope = self.slope_plot.plot(pen=pg.mkPen("#2ca02c", width=2))
-        self.rise_plot = pg.PlotWidget(title="Rise after the pump steps on")
-        self.rise_plot.setLabel("bottom", "Time (s)")
-        self.rise_plot.setLabel("left", "Emission (photons/s per particle)")
-        self.rise = self.rise_plot.plot(pen=pg.mkPen("#9467bd", width=2))
-
-        plots = QtWidgets.QVBoxLayout()
-        for plot in (self.curve_plot, self.slope_plot, self.rise_plot):
-            plots.addWidget(plot)
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.addWidget(controls)
-        layout.addLayout(plots, stretch=1)
-
-        self.material_box.currentTextChanged.connect(self._material_changed)
-        for box in (self.temperature_box, self.shell_box):
-            box.editingFinished.connect(self.update_curves)
-        self.band_box.currentTextChanged.connect(self.update_curves)
-        self.intensity_box.editingFinished.connect(self.update_rise)
-        self.curve_plot.scene().sigMouseClicked.connect(self._curve_clicked)
-        self._material_changed(material)
-
-    # -- recomputation ----------------------------------------------------------
-    def _material(self):
-        return get_material(self.material_box.currentText()).with_changes(shell_nm=self.shell_box.value())
-
-    def _material_changed(self, key: str) -> None:
-        material = get_material(key)
-        self.band_box.blockSignals(True)
-        self.band_box.clear()
-        self.band_box.addItems(material.band_names)
-        self.band_box.blockSignals(False)
-        self.shell_box.setValue(material.shell_nm)
-        self.update_curves(reset_intensity=True)
-
-    def update_curves(self, reset_intensity: bool = False) -> None:
-        try:
-            material = self._material()
-            temperature = self.temperature_box.value()
-            band = self.band_box.currentText() or None
-            threshold = avalanche_threshold(material, temperature, band=band)
-            i_th = float(threshold.intensity_kw_cm2)
-            intensity = np.geomspace(i_th / _SPAN, i_th * _SPAN, _CURVE_POINTS)
-            ss = steady_state(material, intensity, temperature)
-        except ModelInputError as error:
-            self.status.setText(f"⚠ {error}")
-            return
-        self.curve.setData(intensity, ss.emission(band))
-        self.slope.setData(intensity, ss.slope(band))
-        self.status.setText(f"threshold {i_th:.3g} kW/cm²,  S_max {float(threshold.s_max):.1f}")
-        if reset_intensity is True:
-            self.intensity_box.setValue(i_th)
-        self.update_rise()
-
-    def update_rise(self) -> None:
-        material = self._material()
-        intensity = self.intensity_box.value()
-        self.marker.setValue(np.log10(intensity))
-        band = self.band_box.currentText() or None
-        times = np.linspace(0.0, 2.0, 801)
-        trace = transient(material, Step(intensity), times, self.temperature_box.value())
-        self.rise.setData(times, trace.emission(band))
-        self.rise_plot.setTitle(f"Rise after the pump steps on at {intensity:.3g} kW/cm²")
-
-    def _curve_clicked(self, event) -> None:
-        point = self.curve_plot.getPlotItem().vb.mapSceneToView(event.scenePos())
-        self.intensity_box.setValue(float(10 ** point.x()))
-        self.update_rise()
+_QUEUE_COLUMNS = ("#", "Run", "Status", "Progress", "Folder")
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, material: str = DEFAULT_MATERIAL):
+    """Experiment form and queue on the left, live plots in the middle, bench status on the right."""
+
+    def __init__(self, bench, out_dir: str | Path = "runs", *, poll_ms: int = 500):
         super().__init__()
-        self.setWindowTitle("anplab")
-        self.explorer = ModelExplorer(material)
-        tabs = QtWidgets.QTabWidget()
-        tabs.addTab(self.explorer, "Model")
-        self.setCentralWidget(tabs)
-        self.resize(1100, 800)
+        self.bench = bench
+        self.setWindowTitle(f"anplab — {bench.config.name}")
+        self.queue = RunQueue(bench, out_dir, parent=self)
+        self.live: LiveView | None = None
+        self.live_views: dict[int, LiveView] = {}  # by run id: the runs whose plots are still shown
+        self._views_by_procedure: dict[str, LiveView] = {}
+
+        self.form = ProcedureForm(bench)
+        self.add_button = QtWidgets.QPushButton("Add to queue")
+        self.add_button.clicked.connect(self.add_to_queue)
+        self.form.validity_changed.connect(self.add_button.setEnabled)
+        self.load_button = QtWidgets.QPushButton("Load sequence…")
+        self.load_button.clicked.connect(self._choose_sequence)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        left = _column(self.form, _row(self.add_button, self.load_button), self.message)
+
+        self.queue_table = QtWidgets.QTableWidget(0, len(_QUEUE_COLUMNS))
+        self.queue_table.setHorizontalHeaderLabels(_QUEUE_COLUMNS)
+        self.queue_table.horizontalHeader().setStretchLastSection(True)
+        self.queue_table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.queue_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.up_button = QtWidgets.QPushButton("Up")
+        self.down_button = QtWidgets.QPushButton("Down")
+        self.remove_button = QtWidgets.QPushButton("Remove")
+        self.abort_button = QtWidgets.QPushButton("Abort current run")
+        self.pause_button = QtWidgets.QPushButton("Pause queue")
+        self.up_button.clicked.connect(lambda: self._move_selected(-1))
+        self.down_button.clicked.connect(lambda: self._move_selected(+1))
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.abort_button.clicked.connect(self.queue.abort_current)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        queue_box = _column(self.queue_table, _row(self.up_button, self.down_button, self.remove_button,
+                                                   self.pause_button, self.abort_button))
+
+        self.live_holder = QtWidgets.QStackedWidget()
+        self.live_title = QtWidgets.QLabel("No run yet: choose an experiment and add it to the queue.")
+        self.browser = RunBrowser(out_dir)
+        self.explorer = ModelExplorer()
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(_column(self.live_title, self.live_holder), "Live")
+        self.tabs.addTab(self.browser, "Runs")
+        self.tabs.addTab(self.explorer, "Model")
+
+        self.status_panel = StatusPanel(bench)
+        self.poller = StatusPoller(bench, interval_ms=poll_ms)
+        self.poller.status.connect(self.status_panel.show_status)
+        self.off_button = QtWidgets.QPushButton("ALL LASERS OFF")
+        self.off_button.setMinimumHeight(64)
+        self.off_button.setStyleSheet("QPushButton { background: #c62828; color: white; font-size: 18px; "
+                                      "font-weight: bold; border-radius: 6px; }")
+        self.off_button.clicked.connect(self.all_lasers_off)
+        self.release_button = QtWidgets.QPushButton("Release the laser latch")
+        self.release_button.setEnabled(False)
+        self.release_button.clicked.connect(self.release_latch)
+        right = _column(self.off_button, self.release_button, self.status_panel)
+
+        centre = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        centre.addWidget(self.tabs)
+        centre.addWidget(queue_box)
+        centre.setStretchFactor(0, 3)
+        main = QtWidgets.QSplitter()
+        for part in (left, centre, right):
+            main.addWidget(part)
+        main.setStretchFactor(1, 4)
+        left.setMaximumWidth(380)
+        right.setMaximumWidth(420)
+        self.setCentralWidget(main)
+        self.resize(1500, 900)
+
+        self.queue.changed.connect(self._show_queue)
+        self.queue.run_started.connect(self._run_started)
+        self.queue.records.connect(self._records)
+        self.queue.run_finished.connect(self._run_finished)
+        self._progress_timer = QtCore.QTimer(self, interval=500)
+        self._progress_timer.timeout.connect(self._show_queue)
+        self._progress_timer.start()
+        self.poller.start()
+
+    # -- the queue ------------------------------------------------------------------------------
+    def add_to_queue(self) -> QueuedRun | None:
+        try:
+            run = self.queue.add(self.form.procedure_name, self.form.values())
+        except (ValueError, LookupError) as problem:
+            self._say(f"⚠ {problem}", error=True)
+            return None
+        self._say(f"queued {run.label} (#{run.id})")
+        return run
+
+    def load_sequence(self, path: str | Path) -> list[QueuedRun]:
+        try:
+            runs = self.queue.load_sequence(path)
+        except (ValueError, LookupError) as problem:
+            self._say(f"⚠ {problem}", error=True)
+            return []
+        self._say(f"queued {len(runs)} runs from {Path(path).name}")
+        return runs
+
+    def _choose_sequence(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load a sequence file", "", "Sequence (*.yaml *.yml)")
+        if path:
+            self.load_sequence(path)
+
+    def _selected_pending(self) -> int | None:
+        rows = {index.row() for index in self.queue_table.selectedIndexes()}
+        if not rows:
+            return None
+        item = self.queue_table.item(min(rows), 0)
+        run_id = int(item.text())
+        return run_id if any(run.id == run_id for run in self.queue.pending) else None
+
+    def _move_selected(self, offset: int) -> None:
+        run_id = self._selected_pending()
+        if run_id is not None:
+            self.queue.move(run_id, offset)
+            self._select_run(run_id)
+
+    def _remove_selected(self) -> None:
+        run_id = self._selected_pending()
+        if run_id is not None:
+            self.queue.remove(run_id)
+
+    def _toggle_pause(self) -> None:
+        if self.queue.paused:
+            self.queue.resume()
+        else:
+            self.queue.pause()
+
+    def _show_queue(self) -> None:
+        runs = list(self.queue.done)[-20:] + ([self.queue.current] if self.queue.current else []) + \
+            list(self.queue.pending)
+        self.queue_table.setRowCount(len(runs))
+        for row, run in enumerate(runs):
+            cells = (str(run.id), run.label, run.status if not run.error else f"{run.status}: {run.error}",
+                     f"{run.progress:.0f} %" if run.status == "running" else "",
+                     run.folder.name if run.folder else "")
+            for col, text in enumerate(cells):
+                item = self.queue_table.item(row, col)
+                if item is None:
+                    self.queue_table.setItem(row, col, QtWidgets.QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
+        self.pause_button.setText("Start queue" if self.queue.paused else "Pause queue")
+        self.abort_button.setEnabled(self.queue.current is not None)
+
+    def _select_run(self, run_id: int) -> None:
+        for row in range(self.queue_table.rowCount()):
+            if self.queue_table.item(row, 0).text() == str(run_id):
+                self.queue_table.selectRow(row)
+
+    # -- live plots -----------------------------------------------------------------------------
+    def _run_started(self, run: QueuedRun) -> None:
+        # One view per experiment, emptied for its next run: memory stays bounded over a long session
+        # (the data are on disk; the Runs tab reloads them) and no plot is rebuilt per run.
+        view = self._views_by_procedure.get(run.procedure)
+        if view is None:
+            view = self._views_by_procedure[run.procedure] = LiveView(run.procedure)
+            self.live_holder.addWidget(view)
+        else:
+            view.reset()
+        self.live_views = {run_id: shown for run_id, shown in self.live_views.items() if shown is not view}
+        self.live_views[run.id] = view
+        self.live_holder.setCurrentWidget(view)
+        self.live = view
+        self.live_title.setText(f"#{run.id} {run.label}: running")
+
+    def _records(self, run: QueuedRun, batch: list) -> None:
+        view = self.live_views.get(run.id)
+        if view is not None:
+            for topic, record in batch:
+                view.add(topic, record)
+
+    def _run_finished(self, run: QueuedRun) -> None:
+        view = self.live_views.get(run.id)
+        if view is not None:
+            view.stop()
+        self.live_title.setText(f"#{run.id} {run.label}: {run.status}" + (f" ({run.error})" if run.error else ""))
+        if run.folder is not None:
+            self.browser.add_folder(run.folder)
+
+    # -- safety ---------------------------------------------------------------------------------
+    def all_lasers_off(self) -> None:
+        """Latch every laser off now, stop the run, hold the queue; the instruments are called off this thread."""
+        self.queue.pause()
+        self.queue.abort_current()
+        self.bench.latch.engage("All lasers off pressed")  # at once: a run still going cannot turn them back on
+        self.release_button.setEnabled(True)
+        self._say("All lasers off: every laser latched off; the queue is paused.", error=True)
+        threading.Thread(target=self.bench.all_lasers_off, args=("All lasers off pressed",),
+                         name="all lasers off", daemon=True).start()
+
+    def release_latch(self) -> None:
+        self.bench.latch.release()
+        self.release_button.setEnabled(False)
+        self._say("Laser latch released; start the queue when ready.")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020" if error else "")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the run and the poller, and leave the bench in its safe state."""
+        self.poller.stop()
+        self.queue.close()
+        self.bench.safe_state()
 
 
-def _spin(low: float, high: float, value: float, suffix: str, decimals: int) -> QtWidgets.QDoubleSpinBox:
-    box = QtWidgets.QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setValue(value)
-    box.setSuffix(suffix)
-    box.setKeyboardTracking(False)
+def _column(*widgets) -> QtWidgets.QWidget:
+    box = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(box)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if isinstance(widget, (QtWidgets.QTableWidget, QtWidgets.QStackedWidget,
+                                                          ProcedureForm, StatusPanel)) else 0)
+    return box
+
+
+def _row(*widgets) -> QtWidgets.QWidget:
+    box = QtWidgets.QWidget()
+    layout = QtWidgets.QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
     return box
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="anplab-gui", description="The anplab window.")
-    parser.add_argument("--material", choices=sorted(MATERIALS), default=DEFAULT_MATERIAL)
+    from anplab.procedures.base import BUILT_IN_BENCHES, open_bench
+
+    parser = argparse.ArgumentParser(prog="anplab-gui", description="The anplab bench window.")
+    parser.add_argument("--bench", default="simulated", metavar="FILE",
+                        help=f"bench file or built-in bench ({', '.join(BUILT_IN_BENCHES)}; default simulated)")
+    parser.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
+    parser.add_argument("--virtual", action="store_true", help="run a simulated bench in virtual time")
     args = parser.parse_args(argv)
+    if args.bench not in BUILT_IN_BENCHES and not Path(args.bench).is_file():
+        parser.error(f"--bench: {args.bench!r} is neither a bench file nor a built-in bench")
+    from anplab.instruments.yaml_lines import BenchFileError
+
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    window = MainWindow(args.material)
-    window.show()
-    return app.exec()
+    try:
+        bench = open_bench(args.bench, realtime=not args.virtual)
+    except BenchFileError as error:
+        parser.exit(2, f"anplab-gui: error: {error}\n")
+    try:
+        window = MainWindow(bench, args.out)
+        window.show()
+        return app.exec()
+    finally:
+        bench.safe_state()
+        bench.close()
 
 
 if __name__ == "__main__":

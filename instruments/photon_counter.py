@@ -37,6 +37,9 @@ class PhotonCounter(ABC):
         self.dark_count_rate_s = float(dark_count_rate_s)
         self.dead_time_s = float(dead_time_s)
         self._peak_rate_s = 0.0  # the highest rate seen since peak_rate_s() was last asked
+        #: The rate of the last gate or trace counted (counts/s; None before any): what a status
+        #: display shows without taking the detector away from a run.
+        self.last_rate_s: float | None = None
 
     # -- software-timed gates ---------------------------------------------------------
     def count(self, gate_s: float) -> int:
@@ -44,6 +47,7 @@ class PhotonCounter(ABC):
         gate = check_limit(self.name, "gate", gate_s, self.limits.min_gate_s, self.limits.max_gate_s, "s")
         counts = int(self._count(gate))
         self._peak_rate_s = max(self._peak_rate_s, counts / gate)
+        self.last_rate_s = counts / gate
         return counts
 
     def count_rate(self, gate_s: float) -> float:
@@ -66,6 +70,7 @@ class PhotonCounter(ABC):
         trace = np.asarray(self._read_trace(), dtype=np.int64)
         if trace.size:
             self._peak_rate_s = max(self._peak_rate_s, float(trace.max()) / self._trace_bin_s)
+            self.last_rate_s = float(trace[-1]) / self._trace_bin_s
         return trace
 
     def peak_rate_s(self) -> float:
@@ -95,7 +100,7 @@ class PhotonCounter(ABC):
         self.close_shutter()
 
     def status(self) -> dict:
-        return {"band": self.band}
+        return {"band": self.band, "last_rate_s": self.last_rate_s, "max_count_rate_s": self.limits.max_count_rate_s}
 
     @property
     def identification(self) -> str:

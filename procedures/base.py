@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 from pymeasure.experiment import Parameter, Procedure
 
@@ -31,17 +32,20 @@ log = logging.getLogger(__name__)
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
 
 
-def open_bench(name_or_path: str | None):
-    """Open a built-in bench by name, or a bench file by path."""
+def open_bench(name_or_path: str | None, *, realtime: bool | None = None):
+    """Open a built-in bench by name, or a bench file by path.
+
+    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time).
+    """
     if not name_or_path or name_or_path in BUILT_IN_BENCHES:
         from anplab.instruments.bench_file import parse_bench
 
         filename = BUILT_IN_BENCHES[name_or_path or "simulated"]
         text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
-        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"))
+        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"), realtime=realtime)
         bench.source = f"built-in:{name_or_path or 'simulated'}"
         return bench
-    return Bench.open(name_or_path)
+    return Bench.open(name_or_path, realtime=realtime)
 
 
 class BenchProcedure(Procedure):
@@ -220,6 +224,12 @@ class BenchProcedure(Procedure):
         if self.sink is not None:
             self.sink.store_image(name, image, **attributes)
         self.emit("image", {"name": name, "image": image, **attributes})
+
+    def image_rows(self, name: str, shape: tuple[int, int], **attributes) -> Callable[[int, np.ndarray], None]:
+        """A callback for scan_image that shows live viewers image ``name`` filling in (nothing is stored)."""
+        def show(first: int, rows: np.ndarray) -> None:
+            self.emit("image rows", {"name": name, "shape": shape, "first_row": first, "rows": rows, **attributes})
+        return show
 
     # -- after the run ----------------------------------------------------------------------
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:

@@ -103,7 +103,8 @@ class PassiScan(ParticleExperiment):
         """One scan image at ``intensity``, stored with its axes; its summary row."""
         spot = self.bench.spot(self.pump.name)
         self.pump.set_power(self.power_for(intensity))
-        image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop)
+        image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop,
+                           on_rows=self.image_rows(name, (y.size, x.size), x_um=x, y_um=y, intensity_kw_cm2=intensity))
         self.store_image(name, image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
                          wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
         return {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),

@@ -2,30 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .analysis.particles import find_particles
 
+#: A hardware-timed image is rastered in blocks of rows at least this long (bench time), so a
+#: viewer sees it fill in and a stop request is honoured within a block.
+BLOCK_S = 0.25
 
-def scan_image(scanner, counter, x_um, y_um, dwell_s: float, *, should_stop=lambda: False) -> np.ndarray:
+
+def scan_image(scanner, counter, x_um, y_um, dwell_s: float, *, should_stop=lambda: False,
+               on_rows: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
     """Counts per pixel, shape (len(y_um), len(x_um)).
 
     Hardware-timed and pixel-synchronous when the counter can follow the
-    scanner's pixel clock; otherwise point by point (move, count a gate).
+    scanner's pixel clock (in blocks of rows); otherwise point by point (move,
+    count a gate).  ``on_rows(first_row, rows)`` gets each block (or row) as
+    soon as it is counted.
     """
     x = np.asarray(x_um, dtype=float)
     y = np.asarray(y_um, dtype=float)
+    image = np.zeros((y.size, x.size), dtype=np.int64)  # counts
     if counter.can_follow(scanner.pixel_clock):
-        return scanner.raster(x, y, dwell_s, counter=counter)
+        per_block = max(1, int(np.ceil(BLOCK_S / (dwell_s * x.size))))
+        for first in range(0, y.size, per_block):
+            if should_stop():
+                break
+            rows = scanner.raster(x, y[first:first + per_block], dwell_s, counter=counter)
+            image[first:first + rows.shape[0]] = rows
+            if on_rows is not None:
+                on_rows(first, rows)
+        return image
     scanner.move_to(x[0], y[0])
     counter.count(scanner.LEAD_IN_S)  # uncounted: the mirrors' jump and any afterglow of where the beam was
-    image = np.zeros((y.size, x.size))
     for row, yy in enumerate(y):
         for col, xx in enumerate(x):
             if should_stop():
                 return image
             scanner.move_to(xx, yy)
             image[row, col] = counter.count(dwell_s)
+        if on_rows is not None:
+            on_rows(row, image[row:row + 1])
     return image
 
 

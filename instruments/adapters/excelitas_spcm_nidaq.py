@@ -73,7 +73,7 @@ class SPCMCounter(PhotonCounter):
         return self.driver.read_clocked()
 
     def status(self) -> dict:
-        return {"band": self.band, "counter": self.driver.counter, "input_terminal": self.driver.input_terminal}
+        return {**super().status(), "counter": self.driver.counter, "input_terminal": self.driver.input_terminal}
 
     def _identification(self) -> str:
         return f"Excelitas {self.model} on {self.driver.counter} (input {self.driver.input_terminal})"

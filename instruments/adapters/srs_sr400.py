@@ -146,7 +146,7 @@ class SR400PhotonCounter(PhotonCounter):
         return np.arange(bins) * (bin_s + self.dwell_s)
 
     def status(self) -> dict:
-        return {"band": self.band, "dwell_s": self.dwell_s}
+        return {**super().status(), "dwell_s": self.dwell_s}
 
     def _identification(self) -> str:
         driver = self.driver

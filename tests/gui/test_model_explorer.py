@@ -5,24 +5,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anplab.gui import MainWindow
 from anplab.simulated.physics.characteristics import avalanche_threshold
 from anplab.simulated.physics.materials import get_material
+from anplab.widgets.model_explorer import ModelExplorer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    explorer = ModelExplorer()
+    qtbot.addWidget(explorer)
+    explorer.resize(1100, 800)
+    explorer.show()
+    qtbot.waitExposed(explorer)
+    return explorer
 
 
 def test_opens_on_the_default_material_with_its_s_curve(window):
-    explorer = window.explorer
+    explorer = window
     x, y = explorer.slope.xData, explorer.slope.yData
     peak = x[np.argmax(y)]
     assert 5.0 <= peak <= 8.0 and y.max() > 26
@@ -33,7 +34,7 @@ def test_opens_on_the_default_material_with_its_s_curve(window):
 
 
 def test_changing_material_and_temperature_recomputes(window, qtbot):
-    explorer = window.explorer
+    explorer = window
     explorer.material_box.setCurrentText("pryb-852")
     assert explorer.band_box.currentText() == "482nm"
     x, y = explorer.slope.xData, explorer.slope.yData
@@ -46,7 +47,7 @@ def test_changing_material_and_temperature_recomputes(window, qtbot):
 
 
 def test_rise_follows_the_chosen_intensity(window):
-    explorer = window.explorer
+    explorer = window
     explorer.intensity_box.setValue(20.0)
     explorer.update_rise()
     fast = explorer.rise.yData

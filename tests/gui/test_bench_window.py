@@ -1,0 +1,125 @@
+"""The bench window on the simulated bench in virtual time (pytest-qt, offscreen).
+
+Screenshots go to test-artifacts/.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyqtgraph.Qt import QtCore
+
+from anplab.gui import MainWindow
+from anplab.procedures.base import open_bench
+from anplab.procedures.catalog import PROCEDURES
+from anplab.procedures.run_folder import RunFolder
+from anplab.procedures.runner import load_data
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EXAMPLE_SEQUENCE = Path(__file__).resolve().parents[2] / "examples" / "overnight_thermometry.yaml"
+SWEEP = {"points": 16, "min_intensity": 3.0, "max_intensity": 25.0}
+SCAN = {"centre": "0,0", "width": 4.0, "pixels": 24, "dwell": 0.01, "intensities": "12,20"}
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    bench = open_bench("simulated")
+    window = MainWindow(bench, tmp_path / "runs", poll_ms=100)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.shutdown()
+    bench.close()
+
+
+def emitting(bench) -> list[str]:
+    return [name for name, laser in bench.world.lasers.items() if laser.emitting]
+
+
+def screenshot(window, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / name))
+
+
+def test_every_procedure_has_a_form_checked_against_the_bench(window, qtbot):
+    form = window.form
+    assert [form.picker.itemText(k) for k in range(form.picker.count())] == list(PROCEDURES)
+    assert window.add_button.isEnabled()
+    form.inputs["power-sweep"].max_intensity.setValue(1e4)  # more than the 1064 nm pump's limit gives
+    qtbot.waitUntil(lambda: not window.add_button.isEnabled(), timeout=2000)
+    assert "outside the bench limits" in form.problem_text()
+    form.select("hold-temperature")
+    form.inputs["hold-temperature"].temperature.setValue(77.0)
+    qtbot.waitUntil(lambda: window.add_button.isEnabled(), timeout=2000)
+
+
+def test_a_sweep_and_a_scan_run_from_the_queue_with_live_plots(window, qtbot):
+    window.queue.pause()  # queue both, then let them go
+    window.form.select("power-sweep")
+    window.form.set_values(SWEEP)
+    sweep = window.add_to_queue()
+    window.form.select("passi-scan")
+    window.form.set_values(SCAN)
+    scan = window.add_to_queue()
+    assert sweep and scan and [run.id for run in window.queue.pending] == [sweep.id, scan.id]
+    window.queue.resume()
+    qtbot.waitUntil(lambda: sweep.status == "finished", timeout=120_000)
+    qtbot.waitUntil(lambda: scan.status == "finished" and scan.id in window.live_views, timeout=180_000)
+    qtbot.wait(300)  # the last batch and redraw
+
+    sweep_view = window.live_views[sweep.id].panels["scurve"]
+    rows = load_data(sweep.folder)
+    lit = rows[rows.intensity_kw_cm2 > 0]
+    x, y = sweep_view.points.getData()
+    assert len(x) == len(lit) == 16
+    assert np.allclose(np.sort(10 ** x), np.sort(lit.intensity_kw_cm2.to_numpy()))  # plotted on log axes
+    slope_x, slope_y = sweep_view.slope.getData()
+    assert slope_y.max() > 5  # the avalanche is steep
+
+    images = RunFolder(scan.folder).load_images()
+    live = window.live_views[scan.id].panels["image"]
+    for name in ("passi_0", "passi_1"):
+        assert np.array_equal(live.images[name], images[name]["image"])
+    assert window.live_views[scan.id].panels["image"].view.getImageItem().image is not None
+    assert "finished" in window.live_title.text()
+    assert {Path(p) for p in window.browser.runs()} >= {sweep.folder, scan.folder}
+    screenshot(window, "bench_window.png")
+    assert not emitting(window.bench)
+
+
+def test_all_lasers_off_mid_run_reaches_the_safe_state_and_holds_it(window, qtbot):
+    window.form.select("power-sweep")
+    window.form.set_values({"points": 200, "min_intensity": 3.0, "max_intensity": 25.0})
+    run = window.add_to_queue()
+    qtbot.waitUntil(lambda: run.id in window.live_views and window.live_views[run.id].rows > 5, timeout=60_000)
+    assert emitting(window.bench)
+    qtbot.mouseClick(window.off_button, QtCore.Qt.MouseButton.LeftButton)
+    assert window.bench.latch.engaged and window.queue.paused
+    qtbot.waitUntil(lambda: not emitting(window.bench), timeout=5_000)
+    qtbot.waitUntil(lambda: run.status == "stopped", timeout=30_000)
+    assert all(laser.setpoint_w == 0 for laser in window.bench.world.lasers.values())
+    assert load_data(run.folder).shape[0] < 200
+    qtbot.waitUntil(lambda: "latched" in " ".join(window.status_panel.warnings()).lower(), timeout=5_000)
+    screenshot(window, "bench_window_all_off.png")
+    window.release_button.click()
+    assert not window.bench.latch.engaged
+
+
+def test_pending_runs_can_be_reordered_and_removed_and_a_sequence_loaded(window, qtbot):
+    window.queue.pause()
+    window.form.select("hold-temperature")
+    first, second, third = (window.add_to_queue() for _ in range(3))
+    window.queue.move(third.id, -2)
+    assert [run.id for run in window.queue.pending] == [third.id, first.id, second.id]
+    window.queue.remove(first.id)
+    assert [run.id for run in window.queue.pending] == [third.id, second.id]
+    loaded = window.load_sequence(EXAMPLE_SEQUENCE)
+    assert len(loaded) == 90 and loaded[1].label == "S-curve at 300 K"
+    window._show_queue()
+    assert window.queue_table.rowCount() == 92
+    bad = EXAMPLE_SEQUENCE.read_text().replace("points: 30", "points: 30, colour: red")
+    path = Path(window.queue.out_dir).parent / "bad.yaml"
+    path.write_text(bad)
+    assert window.load_sequence(path) == []
+    assert "colour" in window.message.text() and "bad.yaml:" in window.message.text()

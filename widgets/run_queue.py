@@ -1,0 +1,198 @@
+"""The queue of runs: experiments waiting, the one running (in a worker thread), those done.
+
+Runs go through the same runner as ``anplab run`` (run folders, points on disk
+before the next, the safe state at every exit), one at a time, on the one
+bench the window holds.  The worker never touches Qt widgets: what a run
+records is buffered and handed to the GUI thread in batches, so a run of
+10^5 points costs the event loop a few dozen redraws a second, not 10^5.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyqtgraph.Qt import QtCore
+
+from anplab.procedures.catalog import configure
+from anplab.procedures.runner import run_procedure
+from anplab.procedures.sequence_file import load_sequence
+from anplab.procedures.sequence_runner import check_plan
+
+log = logging.getLogger(__name__)
+
+#: Finished runs remembered by the queue (their data stay on disk; the browser reloads them).
+HISTORY = 200
+
+
+@dataclass
+class QueuedRun:
+    id: int
+    procedure: str
+    parameters: dict
+    label: str
+    status: str = "pending"  # pending | running | finished | stopped | failed | interrupted
+    folder: Path | None = None
+    error: str | None = None
+    summary: dict = field(default_factory=dict)
+    progress: float = 0.0
+
+
+class RunQueue(QtCore.QObject):
+    """Runs waiting, running and done; a worker thread takes them in order."""
+
+    changed = QtCore.Signal()
+    run_started = QtCore.Signal(object)  # QueuedRun
+    records = QtCore.Signal(object, list)  # QueuedRun, [(topic, record), ...] since the last batch
+    run_finished = QtCore.Signal(object)  # QueuedRun
+
+    def __init__(self, bench, out_dir: str | Path, *, batch_ms: int = 50, parent=None):
+        super().__init__(parent)
+        self.bench = bench
+        self.out_dir = Path(out_dir)
+        self.pending: list[QueuedRun] = []
+        self.done: deque[QueuedRun] = deque(maxlen=HISTORY)
+        self.current: QueuedRun | None = None
+        self._ids = 0
+        self._lock = threading.Condition()
+        self._paused = False
+        self._closing = False
+        self._abort = threading.Event()
+        self._buffer: list[tuple[QueuedRun, str, object]] = []
+        self._buffer_lock = threading.Lock()
+        self._worker = threading.Thread(target=self._work, name="anplab run queue", daemon=True)
+        self._flush_timer = QtCore.QTimer(self, interval=batch_ms)
+        self._flush_timer.timeout.connect(self._flush)
+        self._flush_timer.start()
+        self._worker.start()
+
+    # -- what the window asks -------------------------------------------------------------------
+    def add(self, procedure: str, parameters: dict, label: str | None = None) -> QueuedRun:
+        """Queue a run; its parameters are checked now (ParameterProblem, LimitError...), not when it starts."""
+        configure(procedure, parameters, bench=self.bench).check_against_bench()
+        with self._lock:
+            self._ids += 1
+            run = QueuedRun(self._ids, procedure, dict(parameters), label or procedure)
+            self.pending.append(run)
+            self._lock.notify_all()
+        self.changed.emit()
+        return run
+
+    def load_sequence(self, path: str | Path) -> list[QueuedRun]:
+        """Queue every item of a sequence file (BenchFileError, with its line, if it has a problem)."""
+        plan = load_sequence(path)
+        check_plan(plan, self.bench)
+        return [self.add(item.procedure, item.parameters, item.label) for item in plan.items]
+
+    def remove(self, run_id: int) -> bool:
+        with self._lock:
+            before = len(self.pending)
+            self.pending = [run for run in self.pending if run.id != run_id]
+            removed = len(self.pending) != before
+        if removed:
+            self.changed.emit()
+        return removed
+
+    def move(self, run_id: int, offset: int) -> None:
+        """Move a pending run up (offset < 0) or down the queue."""
+        with self._lock:
+            index = next((k for k, run in enumerate(self.pending) if run.id == run_id), None)
+            if index is None:
+                return
+            target = max(0, min(len(self.pending) - 1, index + offset))
+            self.pending.insert(target, self.pending.pop(index))
+        self.changed.emit()
+
+    def abort_current(self) -> None:
+        """Stop the running run at its next point (it ends 'stopped', in the safe state)."""
+        self._abort.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """No new run starts until resume() (the current one goes on unless aborted)."""
+        with self._lock:
+            self._paused = True
+        self.changed.emit()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            self._lock.notify_all()
+        self.changed.emit()
+
+    def busy(self) -> bool:
+        return self.current is not None or (bool(self.pending) and not self._paused)
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Stop the running run, drop the rest, and wait for the worker to finish."""
+        with self._lock:
+            self._closing = True
+            self.pending.clear()
+            self._lock.notify_all()
+        self._abort.set()
+        self._worker.join(timeout_s)
+        self._flush_timer.stop()
+        self._flush()
+
+    # -- the worker thread ----------------------------------------------------------------------
+    def _next(self) -> QueuedRun | None:
+        with self._lock:
+            while not self._closing and (self._paused or not self.pending):
+                self._lock.wait(0.5)
+            if self._closing:
+                return None
+            self.current = self.pending.pop(0)
+            self._abort.clear()
+            return self.current
+
+    def _work(self) -> None:
+        while (run := self._next()) is not None:
+            run.status = "running"
+            self.run_started.emit(run)
+            self.changed.emit()
+            try:
+                procedure = configure(run.procedure, run.parameters, bench=self.bench)
+                outcome = run_procedure(procedure, self.out_dir, progress=lambda percent: self._progress(run, percent),
+                                        should_stop=self._abort.is_set,
+                                        on_record=lambda topic, record: self._record(run, topic, record))
+                run.status, run.folder, run.summary = outcome.ended, outcome.folder, outcome.summary or {}
+                run.error = outcome.error
+            except Exception as error:  # a run that could not even start: say so, go on with the queue
+                log.exception("run %s could not run", run.label)
+                run.status, run.error = "failed", f"{type(error).__name__}: {error}"
+                self.bench.safe_state()
+            self._flush_later()
+            with self._lock:
+                self.current = None
+                self.done.append(run)
+            self.run_finished.emit(run)
+            self.changed.emit()
+
+    def _progress(self, run: QueuedRun, percent: float) -> None:
+        run.progress = percent
+
+    def _record(self, run: QueuedRun, topic: str, record) -> None:
+        if topic == "progress":
+            return
+        with self._buffer_lock:
+            self._buffer.append((run, topic, record))
+
+    def _flush_later(self) -> None:
+        QtCore.QMetaObject.invokeMethod(self, "_flush", QtCore.Qt.ConnectionType.QueuedConnection)
+
+    @QtCore.Slot()
+    def _flush(self) -> None:
+        """In the GUI thread: hand what the running run recorded since the last batch to the viewers."""
+        with self._buffer_lock:
+            batch, self._buffer = self._buffer, []
+        while batch:
+            run = batch[0][0]
+            count = next((k for k, entry in enumerate(batch) if entry[0] is not run), len(batch))
+            self.records.emit(run, [(topic, record) for _, topic, record in batch[:count]])
+            batch = batch[count:]

@@ -16,6 +16,7 @@ import pandas as pd
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtWidgets
 
+from anplab.procedures import passi_scan, rise_time, thermometry
 from anplab.procedures.analysis.slope import local_slope
 
 REDRAW_HZ = 10
@@ -63,8 +64,9 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
 
     SLOPE_POINTS = 2000
 
-    def __init__(self, parent=None):
+    def __init__(self, accepts=lambda row: True, parent=None):
         super().__init__(parent)
+        self.accepts = accepts  # which rows are S-curve readings (not trace bins or image summaries)
         self.curve_plot = self.addPlot(row=0, col=0, title="S-curve")
         self.curve_plot.setLogMode(x=True, y=True)
         self.curve_plot.setLabel("left", "Count rate (/s)")
@@ -86,7 +88,7 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
 
     def add_row(self, row: dict) -> bool:
         intensity, rate = row.get("intensity_kw_cm2"), _rate(row)
-        if intensity is None or rate is None:
+        if intensity is None or rate is None or not self.accepts(row):
             return False
         if intensity <= 0:
             self.dark.append(rate)
@@ -265,6 +267,13 @@ class ImagePanel(QtWidgets.QWidget):
                            levels=levels, autoHistogramRange=first_time)
 
 
+#: Which rows of an experiment are readings of its S-curve (the others are trace bins, image summaries...).
+_SCURVE_ROWS = {
+    "rise-time": lambda row: row.get("phase") in (rise_time.LOCATE, rise_time.DARK),
+    "thermometry": lambda row: row.get("kind") in (thermometry.SWEEP, thermometry.DARK),
+    "passi-scan": lambda row: row.get("kind") in (passi_scan.SCURVE, passi_scan.DARK),
+}
+
 #: Panels shown for each procedure (others get the S-curve).
 _PANELS = {
     "power-sweep": ("scurve",),
@@ -289,8 +298,10 @@ class LiveView(QtWidgets.QWidget):
         splitter = QtWidgets.QSplitter()
         layout.addWidget(splitter)
         for kind in _PANELS.get(procedure, ("scurve",)):
-            panel = {"scurve": SCurvePanel, "traces": TracePanel, "temperature": TemperaturePanel,
-                     "image": ImagePanel}[kind]()
+            if kind == "scurve":
+                panel = SCurvePanel(_SCURVE_ROWS.get(procedure, lambda row: True))
+            else:
+                panel = {"traces": TracePanel, "temperature": TemperaturePanel, "image": ImagePanel}[kind]()
             self.panels[kind] = panel
             splitter.addWidget(panel)
         splitter.setSizes([1000] * len(self.panels))  # side by side, equal shares

@@ -283,11 +283,14 @@ def main(argv: list[str] | None = None) -> int:
         bench = open_bench(args.bench, realtime=not args.virtual)
     except BenchFileError as error:
         parser.exit(2, f"anplab-gui: error: {error}\n")
+    window = None
     try:
         window = MainWindow(bench, args.out)
         window.show()
         return app.exec()
     finally:
+        if window is not None:
+            window.shutdown()  # also when the application quits without closing the window
         bench.safe_state()
         bench.close()
 

@@ -46,7 +46,7 @@ class RunQueue(QtCore.QObject):
 
     changed = QtCore.Signal()
     run_started = QtCore.Signal(object)  # QueuedRun
-    records = QtCore.Signal(object, list)  # QueuedRun, [(topic, record), ...] since the last batch
+    records = QtCore.Signal(object, object)  # QueuedRun, [(topic, record), ...] since the last batch
     run_finished = QtCore.Signal(object)  # QueuedRun
 
     def __init__(self, bench, out_dir: str | Path, *, batch_ms: int = 50, parent=None):

@@ -271,7 +271,10 @@ def test_the_real_driver_runs_against_the_simulated_counter(bench, device):
 def test_the_role_carries_the_bench_calibration(bench):
     pmt = bench.photon_counter("pmt")
     assert pmt.band == "800nm" and pmt.dark_count_rate_s == DARK_RATE_S and pmt.dead_time_s == 22e-9
-    assert pmt.limits.max_bins == 2000 and pmt.status() == {"band": "800nm", "dwell_s": 0.002}
+    assert pmt.limits.max_bins == 2000 and pmt.status() == {"band": "800nm", "dwell_s": 0.002, "last_rate_s": None,
+                                                            "max_count_rate_s": pmt.limits.max_count_rate_s}
+    counts = pmt.count(1.0)
+    assert pmt.status()["last_rate_s"] == counts / 1.0  # what the last gate counted
     assert "SR400" in pmt.identification
 
 

@@ -149,6 +149,7 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
         if progress is not None:
             progress(item["index"], percent)
 
+    item_progress(0.0)  # the item has begun (before its start-up, which may take a while)
     run_path = folder.path / name
     if "parked_um" in state:  # every experiment of a sequence works on the particle the first one found
         procedure.inherit({"parked_um": state["parked_um"]})

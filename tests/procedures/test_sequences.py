@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from anplab.instruments.yaml_lines import BenchFileError
@@ -114,6 +115,52 @@ def test_a_failed_item_is_skipped_or_stops_the_sequence(on_error, ended, statuse
     assert outcome.ended == ended
     assert [item["status"] for item in outcome.items] == statuses
     assert "not stable" in outcome.items[1]["error"]
+
+
+TWO_SWEEPS = """\
+on_error: {on_error}
+steps:
+  - run: power-sweep
+    set: {{points: 12, min_intensity: 4, max_intensity: 20}}
+  - run: power-sweep
+    set: {{points: 12, min_intensity: 4, max_intensity: 20}}
+"""
+
+
+@pytest.mark.parametrize("on_error, statuses", [("skip", ["failed", "finished"]), ("stop", ["failed", "pending"])])
+def test_a_persistent_instrument_fault_ends_the_run_safely_and_the_policy_decides(on_error, statuses, tmp_path):
+    """The power meter stops answering half-way through the first sweep (and is mended before the second)."""
+    from anplab.simulated.faults import FaultPlan
+
+    bench = open_bench("simulated")
+    seen = {}
+
+    def progress(index, percent):
+        meter = bench.devices["power_meter"]
+        if index == 0 and percent > 40 and "broken" not in seen:
+            seen["broken"] = True
+            meter.faults = FaultPlan(timeout_rate=1.0)
+        if index == 1 and "mended" not in seen:
+            seen["mended"], seen["lasers_off_between"] = True, bench.world.all_lasers_off()
+            meter.faults = FaultPlan()
+
+    try:
+        outcome = run_sequence(parse_sequence(TWO_SWEEPS.format(on_error=on_error), "two.yaml"), tmp_path, bench,
+                               progress=progress)
+        assert bench.world.all_lasers_off()
+    finally:
+        bench.close()
+    assert [item["status"] for item in outcome.items] == statuses
+    assert "power_meter" in outcome.items[0]["error"] and "failed 4 times" in outcome.items[0]["error"]
+    folder = RunFolder(outcome.folder / outcome.items[0]["run_folder"])
+    metadata = folder.read_metadata()
+    assert metadata["ended"] == "failed" and metadata["lasers_off_at_end"] is True
+    assert [f["outcome"] for f in metadata["instrument_faults"]][-1] == "gave up"
+    committed = folder.committed_points()
+    assert 2 < len(committed) < 14  # what was measured before the fault is on disk, and only that
+    assert len(pd.read_csv(folder.data_path, comment="#")) == sum(point["rows"] for point in committed)
+    if on_error == "skip":
+        assert seen["lasers_off_between"]
 
 
 def test_an_interrupted_sequence_resumes_where_it_stopped(tmp_path):

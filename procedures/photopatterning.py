@@ -163,8 +163,10 @@ class Photopatterning(BenchProcedure):
         self.reader.set_power(self.bench.beam_power_for_intensity(self.reader.name, self.read_intensity))
         if not self.reader.emission:
             self.reader.emission_on()
+        # One raster, not blocks: each block parks the beam on its first pixel for the lead-in, an
+        # extra read dose that a photoswitchable film remembers.
         image = scan_image(self.galvo, self.detector, axis, axis, self.read_dwell, should_stop=self.should_stop,
-                           on_rows=self.image_rows(name, (axis.size, axis.size), x_um=axis, y_um=axis))
+                           on_rows=self.image_rows(name, (axis.size, axis.size), x_um=axis, y_um=axis), block_s=None)
         self.reader.set_power(0.0)
         self.store_image(name, image, x_um=axis, y_um=axis, intensity_kw_cm2=self.read_intensity,
                          dwell_s=self.read_dwell)

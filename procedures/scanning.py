@@ -14,19 +14,21 @@ BLOCK_S = 0.25
 
 
 def scan_image(scanner, counter, x_um, y_um, dwell_s: float, *, should_stop=lambda: False,
-               on_rows: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+               on_rows: Callable[[int, np.ndarray], None] | None = None, block_s: float | None = BLOCK_S
+               ) -> np.ndarray:
     """Counts per pixel, shape (len(y_um), len(x_um)).
 
     Hardware-timed and pixel-synchronous when the counter can follow the
-    scanner's pixel clock (in blocks of rows); otherwise point by point (move,
-    count a gate).  ``on_rows(first_row, rows)`` gets each block (or row) as
-    soon as it is counted.
+    scanner's pixel clock (in blocks of rows of at least ``block_s``; None: the
+    whole image in one raster); otherwise point by point (move, count a gate).
+    ``on_rows(first_row, rows)`` gets each block (or row) as soon as it is
+    counted.
     """
     x = np.asarray(x_um, dtype=float)
     y = np.asarray(y_um, dtype=float)
     image = np.zeros((y.size, x.size), dtype=np.int64)  # counts
     if counter.can_follow(scanner.pixel_clock):
-        per_block = max(1, int(np.ceil(BLOCK_S / (dwell_s * x.size))))
+        per_block = y.size if block_s is None else max(1, int(np.ceil(block_s / (dwell_s * x.size))))
         for first in range(0, y.size, per_block):
             if should_stop():
                 break

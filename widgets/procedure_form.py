@@ -31,8 +31,9 @@ class ProcedureForm(QtWidgets.QWidget):
         self.picker.addItems(list(PROCEDURES))
         self.forms = QtWidgets.QStackedWidget()
         self.inputs: dict[str, InputsWidget] = {}
+        self.parameter_names: dict[str, list[str]] = {}  # by procedure, as the form shows them
         for name, cls in PROCEDURES.items():
-            names = [key for key in _declared_order(cls) if key not in _HIDDEN]
+            names = self.parameter_names[name] = [key for key in _declared_order(cls) if key not in _HIDDEN]
             inputs = InputsWidget(cls, inputs=names, inputs_in_scrollarea=True)
             for key in names:
                 _on_change(getattr(inputs, key), self._schedule_check)
@@ -62,7 +63,7 @@ class ProcedureForm(QtWidgets.QWidget):
     def values(self) -> dict:
         """The form's values, by parameter name (as the inputs hold them)."""
         inputs = self.inputs[self.procedure_name]
-        return {key: getattr(inputs, key).parameter.value for key in inputs._inputs}
+        return {key: getattr(inputs, key).parameter.value for key in self.parameter_names[self.procedure_name]}
 
     def set_values(self, values: dict) -> None:
         inputs = self.inputs[self.procedure_name]

@@ -10,7 +10,6 @@ that did not finish.
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
@@ -71,7 +70,7 @@ def list_items(plan, procedures) -> int:
 
 def follow(count: int, quiet: bool, start) -> int:
     """Run ``start(progress)`` with one progress bar over ``count`` items; report, return the exit status."""
-    from .run import _terminate
+    from .run import run_with_bar
 
     bar = tqdm(total=100 * count, disable=quiet, file=sys.stderr, unit="%",
                bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
@@ -83,12 +82,7 @@ def follow(count: int, quiet: bool, start) -> int:
             bar.set_description_str(f"item {index + 1}/{count}")
         bar.update(max(0.0, 100 * index + percent - bar.n))
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        outcome = start(progress)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        bar.close()
+    outcome = run_with_bar(start, progress, bar)
     failed = [item for item in outcome.items if item["status"] == "failed"]
     for item in outcome.items:
         print(f"{item['index'] + 1:>4}  {item['status']:<11} {item['label']}")

@@ -115,12 +115,7 @@ def execute(procedure, bench_name: str, quiet: bool, start) -> int:
         def progress(percent: float) -> None:
             bar.update(max(0.0, percent - bar.n))
 
-        previous = signal.signal(signal.SIGTERM, _terminate)
-        try:
-            outcome = start(progress)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            bar.close()
+        outcome = run_with_bar(start, progress, bar)
     finally:
         bench.safe_state()
         bench.close()
@@ -135,6 +130,16 @@ def report(outcome) -> None:
         if key in outcome.summary:
             print(f"{key}: {outcome.summary[key]:.4g}")
     print(outcome.folder)
+
+
+def run_with_bar(start, progress, bar):
+    """``start(progress)``, with SIGTERM ending it as Ctrl-C does; the progress bar closed however it ends."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return start(progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        bar.close()
 
 
 def _terminate(signum, frame):

@@ -1,10 +1,6 @@
 """`anplab queue`: check or run a sequence file; a killed sequence resumes to the end."""
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -49,23 +45,10 @@ def test_a_bad_sequence_file_is_one_line_with_its_line_number(tmp_path, capsys):
     assert f"{bad}:7" in error and "has no parameter 'colour'" in error and "Traceback" not in error
 
 
-def test_a_killed_sequence_resumes_and_finishes_every_item(sequence_file, tmp_path, capsys):
+def test_a_killed_sequence_resumes_and_finishes_every_item(sequence_file, tmp_path, capsys, killed_midway):
     out = tmp_path / "runs"
-    process = subprocess.Popen([sys.executable, "-m", "anplab.cli", "queue", str(sequence_file), "--quiet",
-                                "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # kill it in the sweep at 285 K
-            ledgers = list(out.glob("*/003_power-sweep/points.log"))
-            if ledgers and len(ledgers[0].read_text().splitlines()) >= 6:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the sequence never reached its last item")
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        process.kill()
+    killed_midway(["queue", str(sequence_file), "--quiet", "--out", str(out)], out,
+                  "*/003_power-sweep/points.log", 6, "the sweep at 285 K")  # its last item
     (folder,) = list(out.iterdir())
     assert json.loads((folder / "sequence.json").read_text())["status"] == "running"
     assert main(["resume", str(folder), "--quiet"]) == 0

@@ -1,10 +1,6 @@
 """`anplab resume`: a run killed with SIGKILL carries on and ends as an uninterrupted run would."""
 
 import json
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -24,23 +20,9 @@ def keys(folder):
     return [point["key"] for point in RunFolder(folder).committed_points()]
 
 
-def test_a_killed_run_resumes_to_the_same_points(tmp_path, capsys):
-    process = subprocess.Popen([sys.executable, "-m", "anplab.cli", "run", "power-sweep", "--quiet",
-                                "--out", str(tmp_path / "killed"), *SWEEP],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ledger = list((tmp_path / "killed").glob("*/points.log"))
-            if ledger and len(ledger[0].read_text().splitlines()) >= 12:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the run never committed ten points")
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        process.kill()
+def test_a_killed_run_resumes_to_the_same_points(tmp_path, capsys, killed_midway):
+    killed_midway(["run", "power-sweep", "--quiet", "--out", str(tmp_path / "killed"), *SWEEP], tmp_path / "killed",
+                  "*/points.log", 12, "ten committed points")
     folder = only_folder(tmp_path / "killed")
     assert json.loads((folder / "metadata.json").read_text())["status"] == "running"  # it never got to say
     assert main(["resume", str(folder), "--quiet"]) == 0

@@ -33,16 +33,22 @@ def parse_list(text: str, what: str) -> list[float]:
     return values
 
 
-def parse_target(text: str) -> tuple[float, float] | str:
-    """``brightest``, ``here`` or ``x,y`` in um."""
+def parse_xy(text: str, what: str, words: tuple[str, ...]) -> tuple[float, float] | str:
+    """One of ``words``, or a position ``x,y`` in um (ValueError naming ``what`` otherwise)."""
     text = text.strip().lower()
-    if text in ("brightest", "here"):
+    if text in words:
         return text
     try:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
-        raise ValueError(f"target must be 'brightest', 'here' or 'x,y' in um, not {text!r}") from None
+        choices = "".join(f"'{word}' or " for word in words)
+        raise ValueError(f"{what} must be {choices}'x,y' in um, not {text!r}") from None
     return x, y
+
+
+def parse_target(text: str) -> tuple[float, float] | str:
+    """``brightest``, ``here`` or ``x,y`` in um."""
+    return parse_xy(text, "target", ("brightest", "here"))
 
 
 class ParticleExperiment(BenchProcedure):

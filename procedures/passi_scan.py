@@ -21,7 +21,7 @@ from .analysis.particles import find_particles, particle_widths
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
 from .figures import image_figure
-from .particle_experiment import ParticleExperiment, parse_list
+from .particle_experiment import ParticleExperiment, parse_list, parse_xy
 from .scanning import scan_image
 
 DARK, IMAGE, SCURVE = -1, 0, 1
@@ -44,14 +44,8 @@ class PassiScan(ParticleExperiment):
 
     def field_centre(self) -> tuple[float, float] | None:
         """The requested centre, or None for the particle aimed at."""
-        text = self.centre.strip().lower()
-        if text == "particle":
-            return None
-        try:
-            x, y = (float(v) for v in text.split(","))
-        except ValueError:
-            raise ValueError(f"centre must be 'particle' or 'x,y' in um, not {self.centre!r}") from None
-        return x, y
+        centre = parse_xy(self.centre, "centre", ("particle",))
+        return None if centre == "particle" else centre
 
     def check_field(self, cx: float, cy: float) -> None:
         half = self.width / 2

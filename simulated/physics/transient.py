@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import BDF, solve_ivp
 from scipy.sparse import csr_matrix
 
 from .conditions import Conditions, as_float_array
@@ -125,6 +125,44 @@ def _initial_state(material, initial, cond, intensity0, temperature_k, shell_nm,
     return n
 
 
+class _BDF(BDF):
+    """scipy's BDF, letting go of its last LU factor as soon as the integration ends.
+
+    A finished solver lives on in a reference cycle until the garbage collector
+    finds it, which may be on another thread (the GUI's, while a queued run
+    integrates on its worker).  scipy's SuperLU gives a factor's memory back
+    only on the thread that made it, so a factor collected elsewhere leaks:
+    a few MB per run in the bench window.  Freed here, it goes on its own thread.
+    """
+
+    def step(self):
+        message = super().step()
+        if self.status != "running":
+            self.LU = None
+        return message
+
+
+def _solver_for(system: RateSystem, size: int, n_levels: int):
+    """The implicit method for a batch of ``size`` points, and its Jacobian: f(n, flux= or matrix=).
+
+    LSODA with a dense Jacobian for one point; BDF with a sparse block-diagonal
+    Jacobian (one ``n_levels`` square block per point) for a batch.
+    """
+    if size == 1:
+        return "LSODA", lambda n, **drive: system.jacobian(n, **drive)[:, :, 0]
+    block = n_levels * n_levels
+    indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
+        n_levels, axis=1
+    ).ravel()
+    indptr = np.arange(0, size * block + 1, n_levels)
+
+    def jacobian_of(n, **drive):
+        data = np.moveaxis(system.jacobian(n, **drive), -1, 0).ravel()
+        return csr_matrix((data, indices, indptr), shape=(size * n_levels, size * n_levels))
+
+    return _BDF, jacobian_of
+
+
 def _integrator(system: RateSystem, size: int, n_levels: int, rtol: float):
     """A function integrating one smooth segment: (a, b, y, t_out, intensity) -> (y at t_out, y at b).
 
@@ -132,23 +170,7 @@ def _integrator(system: RateSystem, size: int, n_levels: int, rtol: float):
     so the Jacobian of a batch is block diagonal.
     """
     wavelength = system.material.pump_wavelength_nm
-    if size == 1:
-        method = "LSODA"
-
-        def jacobian_of(n, flux):
-            return system.jacobian(n, flux)[:, :, 0]
-
-    else:
-        method = "BDF"
-        block = n_levels * n_levels
-        indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
-            n_levels, axis=1
-        ).ravel()
-        indptr = np.arange(0, size * block + 1, n_levels)
-
-        def jacobian_of(n, flux):
-            data = np.moveaxis(system.jacobian(n, flux), -1, 0).ravel()
-            return csr_matrix((data, indices, indptr), shape=(size * n_levels, size * n_levels))
+    method, jacobian_of = _solver_for(system, size, n_levels)
 
     def integrate(a, b, y, t_out, intensity):
         end = np.nextafter(b, a)
@@ -160,7 +182,7 @@ def _integrator(system: RateSystem, size: int, n_levels: int, rtol: float):
             return system.rhs(yy.reshape(size, n_levels).T, flux_at(t)).T.ravel()
 
         def jac(t, yy):
-            return jacobian_of(yy.reshape(size, n_levels).T, flux_at(t))
+            return jacobian_of(yy.reshape(size, n_levels).T, flux=flux_at(t))
 
         # t_eval must be strictly increasing: repeated output times are filled in afterwards.
         unique, inverse = np.unique(t_out, return_inverse=True)
@@ -201,23 +223,10 @@ def evolve(
     def fun(t, yy):
         return system.rhs(yy.reshape(size, n_levels).T, matrix=matrix).T.ravel()
 
-    if size == 1:
-        method = "LSODA"
+    method, jacobian_of = _solver_for(system, size, n_levels)
 
-        def jac(t, yy):
-            return system.jacobian(yy.reshape(1, n_levels).T, matrix=matrix)[:, :, 0]
-
-    else:
-        method = "BDF"
-        block = n_levels * n_levels
-        indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
-            n_levels, axis=1
-        ).ravel()
-        indptr = np.arange(0, size * block + 1, n_levels)
-
-        def jac(t, yy):
-            data = np.moveaxis(system.jacobian(yy.reshape(size, n_levels).T, matrix=matrix), -1, 0).ravel()
-            return csr_matrix((data, indices, indptr), shape=(size * n_levels, size * n_levels))
+    def jac(t, yy):
+        return jacobian_of(yy.reshape(size, n_levels).T, matrix=matrix)
 
     sol = solve_ivp(fun, (0.0, duration_s), n.T.ravel(), method=method, jac=jac, rtol=rtol, atol=_ATOL,
                     dense_output=True)

@@ -11,6 +11,7 @@ import sys
 
 from anplab import __version__
 from anplab.commands import model, queue, resume, run, serve_sim
+from anplab.instruments.errors import BenchOpenError
 from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
 
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"anplab: error: {error}\n")
     except UserError as error:
         parser.exit(2, f"anplab: error: {error}\n")
+    except BenchOpenError as error:  # an instrument that does not answer: not the user's input, but no traceback
+        parser.exit(1, f"anplab: {error}\n")
     except KeyboardInterrupt:
         parser.exit(130, "anplab: interrupted\n")
     except BrokenPipeError:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .bench_file import BenchConfig, load_bench, parse_bench
 from .registry import driver_entry, visa_resource
-from .retry import RetryPolicy, make_resilient
+from .errors import BenchOpenError
+from .retry import RetryPolicy, is_transient, make_resilient
 from .safety_latch import SafetyLatch
 from .wall_clock import WallClock
 
@@ -37,15 +38,19 @@ def default_bench_text() -> str:
 
 
 class Bench:
-    """Opened instruments by role; ``safe_state()`` turns every laser off and closes shutters."""
+    """Opened instruments by role; ``safe_state()`` turns every laser off and closes shutters.
 
-    def __init__(self, config: BenchConfig, clock, world=None):
+    ``simulation`` is the simulated side of a simulated bench (its world, its
+    simulated devices and nidaqmx: :class:`anplab.simulated.transport.SimulatedTransport`);
+    None for real hardware.
+    """
+
+    def __init__(self, config: BenchConfig, clock, simulation=None):
         self.config = config
         self.clock = clock
-        self.world = world
+        self.simulation = simulation
         self.instruments: dict[str, object] = {}
         self.drivers: dict[str, object] = {}
-        self.devices: dict[str, object] = {}  # simulated devices, by instrument name
         self.source = "<bench>"
         #: Every transient fault met and how it ended (see instruments.retry), for run records.
         self.fault_log: list[dict] = []
@@ -54,30 +59,47 @@ class Bench:
         #: Held for each exchange with one instrument, so that a status display polling from another
         #: thread never interleaves its queries with a run's on the same line.
         self._exchange_locks: dict[str, threading.RLock] = {}
+        self._retry = RetryPolicy(**config.retry.model_dump())
+
+    @property
+    def world(self):
+        """The simulated world (None for real hardware)."""
+        return self.simulation.world if self.simulation is not None else None
+
+    @property
+    def devices(self) -> dict[str, object]:
+        """Simulated message-based devices by instrument name (empty for real hardware)."""
+        return self.simulation.devices if self.simulation is not None else {}
 
     # -- opening ----------------------------------------------------------------------------
     @classmethod
-    def open(cls, bench: str | Path | BenchConfig | None = None, *, realtime: bool | None = None) -> Bench:
-        """Open a bench file (default: the built-in simulated bench)."""
+    def open(cls, bench: str | Path | BenchConfig | None = None, *, realtime: bool | None = None,
+             simulation=None) -> Bench:
+        """Open a bench file (default: the built-in simulated bench).
+
+        Lasers are opened first and each is put in its safe state as soon as it
+        answers, before anything else is opened: a laser left on by a run that
+        died is off again before the new session does anything.  Every
+        instrument's opening is retried like any other exchange; one that
+        cannot be opened ends in :class:`BenchOpenError` naming it, with the
+        lasers already opened back in their safe state.
+        """
         if bench is None:
             config, source = parse_bench(default_bench_text(), "built-in simulated bench"), "built-in simulated bench"
         elif isinstance(bench, BenchConfig):
             config, source = bench, "<bench>"
         else:
             config, source = load_bench(bench), str(Path(bench).resolve())
-        if config.simulated:
-            from anplab.simulated.bench_world import build_world
-            from anplab.simulated.clock import SimulationClock
+        if config.simulated and simulation is None:
+            from anplab.simulated.transport import SimulatedTransport  # the transport of a simulated bench
 
-            wants_realtime = config.simulation.clock == "realtime" if realtime is None else realtime
-            clock = SimulationClock(realtime=wants_realtime)
-            world = build_world(config, clock)
-        else:
-            clock, world = WallClock(), None
-        instance = cls(config, clock, world)
+            simulation = SimulatedTransport(config, realtime=realtime)
+        clock = simulation.clock if simulation is not None else WallClock()
+        instance = cls(config, clock, simulation)
         instance.source = source
         try:
-            for name, spec in config.instruments.items():
+            lasers_first = sorted(config.instruments.items(), key=lambda item: item[1].role != "laser")
+            for name, spec in lasers_first:
                 instance._open_instrument(name, spec)
         except BaseException:
             instance.close()
@@ -85,43 +107,74 @@ class Bench:
         return instance
 
     def _open_instrument(self, name: str, spec) -> None:
+        """Open one instrument, retrying transient faults; a laser goes to its safe state at once."""
         entry = driver_entry(spec.driver)
-        if entry.transport == "nidaqmx":
-            module = self._nidaqmx(spec)
-            driver = entry.make_driver(module, spec)
-        elif spec.simulated:
-            from anplab.simulated.adapter import SimulatedAdapter
-            from anplab.simulated.faults import FaultPlan
-
-            plan_spec = self.config.simulation.faults.devices.get(name)
-            plan = FaultPlan(**plan_spec.model_dump(), seed=self.config.simulation.seed) if plan_spec else FaultPlan()
-            device = entry.make_simulated(self.world, name, spec, plan)
-            self.devices[name] = device
-            driver = entry.make_driver(SimulatedAdapter(device), spec)
-        else:
-            driver = entry.make_driver(visa_resource(spec.address), spec)
-            _nodelay(driver)
-        self.drivers[name] = driver
-        role = entry.make_role(name, spec, driver)
         lock = self._exchange_locks.setdefault(name, threading.RLock())
-        make_resilient(role, RetryPolicy(**self.config.retry.model_dump()), self.clock, self.fault_log, lock)
+        waits = self._retry.waits()
+        for attempt in range(self._retry.attempts):
+            driver = None
+            try:
+                with lock:
+                    driver = self._connect(name, spec, entry)
+                    role = entry.make_role(name, spec, driver)
+                    if spec.role == "laser":
+                        role.safe_state()
+                break
+            except Exception as error:
+                if driver is not None:
+                    _close_driver(name, driver)
+                if not is_transient(error, reading=True):
+                    raise BenchOpenError(name, spec, f"{type(error).__name__}: {error}") from error
+                record = {"time_s": self.clock.now(), "instrument": name, "operation": "open",
+                          "error": f"{type(error).__name__}: {error}", "attempt": attempt + 1}
+                self.fault_log.append(record)
+                if attempt == len(waits):
+                    record["outcome"] = "gave up"
+                    raise BenchOpenError(name, spec, f"failed {self._retry.attempts} times; last: "
+                                                     f"{record['error']}") from error
+                record["outcome"] = "retried"
+                log.warning("%s: opening failed: %s; retry %d of %d in %.3g s", name, record["error"], attempt + 1,
+                            len(waits), waits[attempt])
+                self.clock.sleep(waits[attempt])
+        self.drivers[name] = driver
+        make_resilient(role, self._retry, self.clock, self.fault_log, lock)
         if spec.role == "laser":
             role.latch = self.latch
         self.instruments[name] = role
 
+    def _connect(self, name: str, spec, entry):
+        """The driver for ``spec``, on its transport: a simulated device, the (simulated) nidaqmx, or VISA."""
+        if entry.transport == "nidaqmx":
+            return entry.make_driver(self._nidaqmx(spec), spec)
+        if spec.simulated:
+            return entry.make_driver(self.simulation.adapter(name, spec), spec)
+        driver = entry.make_driver(visa_resource(spec.address), spec)
+        _nodelay(driver)
+        return driver
+
     def _nidaqmx(self, spec):
         if spec.simulated:
-            if not hasattr(self, "_simulated_nidaqmx"):
-                from anplab.simulated.nidaqmx_sim import SimulatedNidaqmx
-
-                self._simulated_nidaqmx = SimulatedNidaqmx(self.world, self.config)
-            return self._simulated_nidaqmx
+            return self.simulation.nidaqmx(self._daq_wiring())
         try:
             import nidaqmx  # imported only when real NI hardware is used
         except ImportError as error:
             raise ImportError(f"{spec.driver} at {spec.address!r} needs the NI-DAQmx driver and the nidaqmx "
                               "package (pip install 'anplab[ni]')") from error
         return nidaqmx
+
+    def _daq_wiring(self) -> dict:
+        """What the bench file wires to the simulated DAQ: the galvo pair's AOs, each SPCM's input terminal."""
+        wiring: dict = {"detectors": {}}
+        for name, spec in self.config.instruments.items():
+            entry = driver_entry(spec.driver)
+            if not spec.simulated or entry.daq_wiring is None:
+                continue
+            wired = entry.daq_wiring(spec)
+            if "galvo" in wired:
+                wiring.setdefault("galvo", wired["galvo"])  # the world has one galvo pair
+            if "detector_terminal" in wired:
+                wiring["detectors"][wired["detector_terminal"]] = name
+        return wiring
 
     # -- access by role -------------------------------------------------------------------------
     def by_role(self, role: str) -> dict[str, object]:
@@ -235,14 +288,7 @@ class Bench:
 
     def close(self) -> None:
         for name, driver in self.drivers.items():
-            try:
-                adapter = getattr(driver, "adapter", None)
-                if adapter is not None:
-                    adapter.close()
-                elif hasattr(driver, "close"):
-                    driver.close()
-            except Exception as error:
-                log.warning("closing %s: %s", name, error)
+            _close_driver(name, driver)
 
     def __enter__(self) -> Bench:
         return self
@@ -252,6 +298,17 @@ class Bench:
             self.safe_state()
         finally:
             self.close()
+
+
+def _close_driver(name: str, driver) -> None:
+    try:
+        adapter = getattr(driver, "adapter", None)
+        if adapter is not None:
+            adapter.close()
+        elif hasattr(driver, "close"):
+            driver.close()
+    except Exception as error:
+        log.warning("closing %s: %s", name, error)
 
 
 def _nodelay(driver) -> None:

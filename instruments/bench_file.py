@@ -85,7 +85,9 @@ class TemperatureLimitsSpec(_Strict):
 class _Instrument(_Strict):
     driver: str
     address: str
-    settings: dict[str, Any] = {}
+    #: The driver's typed settings (see instruments.settings): a mapping in the file, validated against the
+    #: driver's declared schema.
+    settings: Any = Field(default_factory=dict, validate_default=True)
 
     @field_validator("driver")
     @classmethod
@@ -115,6 +117,32 @@ class _Instrument(_Strict):
                 raise ValueError(problem)
         return value
 
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _settings(cls, value, info: ValidationInfo):
+        from .registry import driver_entry
+
+        entry = driver_entry(info.data.get("driver", ""))
+        if entry is None:
+            return value  # the driver itself is reported
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a mapping of {entry.key}'s settings")
+        try:
+            return entry.settings.model_validate(value)
+        except ValidationError as error:
+            problems = []
+            for item in error.errors():
+                message = item["msg"].removeprefix("Value error, ")
+                if item["type"] == "extra_forbidden":
+                    known = ", ".join(entry.settings.model_fields) or "none"
+                    message = f"is not a setting of {entry.key} (its settings: {known})"
+                elif item["type"] == "missing":
+                    message = f"is required by {entry.key}"
+                problems.append(((*item["loc"],), message))
+            raise _PathError(problems) from None
+
     @property
     def simulated(self) -> bool:
         return self.address == "sim"
@@ -125,6 +153,19 @@ class LaserSpec(_Instrument):
     wavelength_nm: PositiveFloat
     limits: LaserLimitsSpec
     calibration: LaserCalibration = LaserCalibration()
+
+    @model_validator(mode="after")
+    def _within_rating(self):
+        from .registry import driver_entry
+
+        entry = driver_entry(self.driver)
+        if entry is not None and entry.rated_power_w is not None and not isinstance(self.settings, dict):
+            rated = entry.rated_power_w(self)
+            if self.limits.max_power_w > rated:
+                raise _PathError([(("limits", "max_power_w"),
+                                   f"{self.limits.max_power_w:g} W is above what the laser can give "
+                                   f"({rated:g} W from its settings); the limit must not exceed the rating")])
+        return self
 
 
 class PowerMeterSpec(_Instrument):
@@ -360,14 +401,9 @@ class _PathError(ValueError):
 
 def load_bench(path: str | Path) -> BenchConfig:
     """Read and validate a bench file; raises BenchFileError naming file, line and field."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BenchFileError(str(path), None, None, f"cannot read the bench file: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise BenchFileError(str(path), None, None, "not a text file") from None
-    return parse_bench(text, str(path))
+    from .input_files import read_text
+
+    return parse_bench(read_text(path, "bench file"), str(path))
 
 
 def parse_bench(text: str, source: str = "<bench>") -> BenchConfig:
@@ -391,7 +427,10 @@ def _as_bench_error(error: ValidationError, lines: dict, source: str) -> BenchFi
         ctx_error = item.get("ctx", {}).get("error")
         if isinstance(ctx_error, _PathError):
             for sub_path, message in ctx_error.problems:
-                full = sub_path if sub_path[0] in ("defaults", "simulation") else ("instruments",) + sub_path
+                if path:  # raised by an instrument's own validators: relative to where pydantic was
+                    full = path + tuple(sub_path)
+                else:  # the bench's own checks name instruments by name, or a top-level section
+                    full = sub_path if sub_path[0] in ("defaults", "simulation") else ("instruments",) + sub_path
                 messages.append((_line(lines, full), ".".join(map(str, full)), message))
             continue
         message = item["msg"].removeprefix("Value error, ")

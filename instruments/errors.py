@@ -23,6 +23,14 @@ class InstrumentFault(RuntimeError):
         self.instrument = instrument
 
 
+class BenchOpenError(RuntimeError):
+    """An instrument of the bench could not be opened (after retries); the message names it and where it is."""
+
+    def __init__(self, instrument: str, spec, reason: str):
+        super().__init__(f"cannot open {instrument} ({spec.driver} at {spec.address}): {reason}")
+        self.instrument = instrument
+
+
 def check_limit(instrument: str, quantity: str, value: float, low: float, high: float, unit: str) -> float:
     """Return ``value`` as a float if it is finite and within [low, high]; raise LimitError otherwise."""
     try:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .settings import DriverSettings, NoSettings
+
 
 @dataclass(frozen=True)
 class DriverEntry:
@@ -19,13 +21,17 @@ class DriverEntry:
     make_driver: Callable[[Any, Any], Any]
     #: (instrument name, spec, driver) -> role object.
     make_role: Callable[[str, Any, Any], Any]
-    #: (world, name, spec, fault plan) -> simulated device, for ``address: sim``.
-    make_simulated: Callable[..., Any] | None
     #: (address, simulated_bench) -> problem text, or None if the address is usable.
     check_address: Callable[[str, bool], str | None]
+    #: What the bench file's ``settings`` may hold for this driver (validated before anything opens).
+    settings: type[DriverSettings] = NoSettings
+    #: ``visa`` (a message-based instrument: VISA or serial, or a simulated device) or ``nidaqmx``.
     transport: str = "visa"
-    #: For lasers: the simulated head's rated power for a spec.
-    simulated_max_power_w: Callable[[Any], float] | None = None
+    #: For NI-DAQ instruments: what the spec wires, for a simulated DAQ: {"galvo": (x_ao, y_ao)} or
+    #: {"detector_terminal": "/Dev1/PFI0"}.
+    daq_wiring: Callable[[Any], dict] | None = None
+    #: For lasers: the rated output power (W) of the instrument a spec describes; bench limits may not exceed it.
+    rated_power_w: Callable[[Any], float] | None = None
 
 
 def _load() -> dict[str, DriverEntry]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..instruments.registry import driver_entry
 from .clock import SimulationClock
+from .counterparts import head_rating_w
 from .physics.detection import Detection
 from .physics.materials import get_material
 from .physics.samples import Film, ParticleField
@@ -16,8 +16,6 @@ from .world.laser_emitter import LaserEmitter
 from .world.power_sensor import PowerSensor
 from .world.sample_response import SampleResponse
 
-_DEFAULT_SIMULATED_LASER_W = 1.0
-
 
 def build_world(config, clock: SimulationClock) -> World:
     """The world for a validated simulated :class:`BenchConfig`."""
@@ -25,8 +23,7 @@ def build_world(config, clock: SimulationClock) -> World:
     seed = sim.seed
     lasers, transmission, pickoff = {}, {}, {}
     for i, (name, spec) in enumerate(config.by_role("laser").items()):
-        entry = driver_entry(spec.driver)
-        rated = entry.simulated_max_power_w(spec) if entry.simulated_max_power_w else _DEFAULT_SIMULATED_LASER_W
+        rated = head_rating_w(spec.driver, spec)
         lasers[name] = LaserEmitter(name, spec.wavelength_nm, rated, seed=seed * 1000 + i,
                                     refuses_emission=name in sim.faults.refuse_emission)
         transmission[name] = spec.calibration.transmission

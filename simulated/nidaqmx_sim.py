@@ -1,10 +1,10 @@
 """A simulated ``nidaqmx``: the part of the NI-DAQmx Python API anplab's NI drivers use, acting on the world.
 
-``SimulatedNidaqmx(world, config)`` stands in for the imported module
+``SimulatedNidaqmx(world, galvo=..., detectors=...)`` stands in for the imported module
 (``Task``, ``constants``, ``errors``, ``error_codes``, ``DaqError`` ...), with
 the names, signatures, return types and error codes of nidaqmx-python.  Its
 tasks keep no physics of their own; they act on the shared world, wired as
-the bench file says:
+the bench hands down from its file:
 
 * the scanner's x and y AO channels drive the galvo.  An on-demand write
   commands it (``world.command_galvo``); a finite sample-clocked waveform
@@ -37,7 +37,6 @@ from enum import Enum, IntEnum
 
 import numpy as np
 
-from ..instruments.registry import driver_entry
 
 # -- constants: the names and values of nidaqmx.constants ---------------------------------------------
 READ_ALL_AVAILABLE = -1
@@ -204,7 +203,9 @@ def _terminal(device: str, terminal: str) -> str:
 class SimulatedNidaqmx:
     """Stands in for the ``nidaqmx`` module on a simulated bench; see the module docstring."""
 
-    def __init__(self, world, config):
+    def __init__(self, world, *, galvo: tuple[str, str] | None = None, detectors: dict[str, str] | None = None):
+        """``galvo``: the (x, y) AO physical channels wired to the world's galvo pair;
+        ``detectors``: fully qualified input terminal (``/Dev1/PFI0``) -> the world's detector counted there."""
         self.world = world
         #: Not part of nidaqmx: lets a driver's software-timed waits pass on the bench clock.
         self.bench_clock = world.clock
@@ -220,24 +221,12 @@ class SimulatedNidaqmx:
         self._galvo: tuple[str, str] | None = None
         self._wiring: dict[str, str] = {}  # input terminal (lower case) -> detector
         self.devices: set[str] = set()
-        self._wire(config)
-
-    def _wire(self, config) -> None:
-        from ..instruments.adapters.excelitas_spcm_nidaq import spcm_wiring
-        from ..instruments.adapters.thorlabs_gvs_nidaq import galvo_channels
-
-        for name, spec in config.instruments.items():
-            entry = driver_entry(spec.driver)
-            if entry is None or entry.transport != "nidaqmx" or not spec.simulated:
-                continue
-            if spec.role == "scanner" and self._galvo is None:  # the world has one galvo pair
-                x, y = galvo_channels(spec)
-                self._galvo = (x.lower(), y.lower())
-                self.devices.update(channel.split("/")[0].lower() for channel in (x, y))
-            elif spec.role == "photon_counter":
-                wiring = spcm_wiring(spec)
-                self._wiring[wiring["input_terminal"].lower()] = name
-                self.devices.add(wiring["counter"].split("/")[0].lower())
+        if galvo is not None:
+            self._galvo = (galvo[0].lower(), galvo[1].lower())
+            self.devices.update(channel.split("/")[0].lower() for channel in galvo)
+        for terminal, detector in (detectors or {}).items():
+            self._wiring[terminal.lower()] = detector
+            self.devices.add(terminal.strip("/").split("/")[0].lower())
         if not self.devices:
             self.devices.add("dev1")
 

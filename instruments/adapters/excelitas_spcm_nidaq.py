@@ -17,22 +17,34 @@ from anplab.drivers.excelitas_spcm_nidaq import ExcelitasSPCMNidaq
 
 from ..photon_counter import PhotonCounter, PhotonCounterLimits
 from ..registry import DriverEntry, nidaqmx_address_problem
+from ..settings import DriverSettings, setting
+
+_NAME = r"^[A-Za-z][\w]*$"
+
+
+class Settings(DriverSettings):
+    device: str = setting("Dev1", "the DAQ device (when the address is 'sim')", pattern=_NAME)
+    counter: str = setting("ctr0", "the counter input that counts the SPCM's pulses", pattern=r"^ctr\d+$")
+    input_terminal: str = setting("PFI0", "the terminal the SPCM's TTL output is wired to",
+                                  pattern=r"^/?[\w/]+$")
+    clock_counter: str = setting("ctr1", "the counter that clocks time-binned traces", pattern=r"^ctr\d+$")
+    model: str = setting("SPCM", "the SPCM model, for the record")
 
 
 def spcm_wiring(spec) -> dict[str, str]:
     """The counter, the fully qualified input terminal and the bin clock counter a spec names."""
     settings = spec.settings
-    counter = str(settings.get("counter", "ctr0"))
+    counter = settings.counter
     if spec.address == "sim":
-        device = str(settings.get("device", "Dev1"))
+        device = settings.device
     else:
         device, _, named = spec.address.strip("/").partition("/")
         counter = named or counter
-    terminal = str(settings.get("input_terminal", "PFI0"))
+    terminal = settings.input_terminal
     return {
         "counter": f"{device}/{counter}",
         "input_terminal": terminal if terminal.startswith("/") else f"/{device}/{terminal}",
-        "clock_counter": f"{device}/{settings.get('clock_counter', 'ctr1')}",
+        "clock_counter": f"{device}/{settings.clock_counter}",
     }
 
 
@@ -49,7 +61,7 @@ class SPCMCounter(PhotonCounter):
             dead_time_s=spec.calibration.dead_time_s,
         )
         self.driver = driver
-        self.model = str(spec.settings.get("model", "SPCM"))
+        self.model = spec.settings.model
 
     def _count(self, gate_s: float) -> int:
         return self.driver.count(gate_s)
@@ -97,7 +109,8 @@ ENTRY = DriverEntry(
     title="Excelitas SPCM single-photon counter on an NI-DAQ counter input",
     make_driver=_make_driver,
     make_role=SPCMCounter,
-    make_simulated=None,  # simulated through the simulated nidaqmx module
     check_address=nidaqmx_address_problem,
+    settings=Settings,
+    daq_wiring=lambda spec: {"detector_terminal": spcm_wiring(spec)["input_terminal"]},
     transport="nidaqmx",
 )

@@ -7,6 +7,12 @@ from anplab.drivers.ipg_ylr import IPGYLR
 from ..errors import reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
+
+
+class Settings(DriverSettings):
+    max_output_w: float = setting(10.0, "rated output power at 100 % diode current (the laser's model: a YLR-20 is 20)",
+                                  unit="W", gt=0, le=100_000)
 
 
 class YLRLaser(Laser):
@@ -19,7 +25,7 @@ class YLRLaser(Laser):
     def __init__(self, name: str, spec, driver: IPGYLR):
         super().__init__(name, spec.wavelength_nm, LaserLimits(spec.limits.max_power_w))
         self.driver = driver
-        self.max_output_w = float(spec.settings.get("max_output_w", 10.0))
+        self.max_output_w = spec.settings.max_output_w
         self.threshold_percent = float(driver.minimum_current_setpoint)
 
     def _percent_for(self, watts: float) -> float:
@@ -56,19 +62,13 @@ class YLRLaser(Laser):
         return f"IPG YLR s/n {self.driver.serial_number}, firmware {self.driver.firmware_version}"
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.ipg_ylr import SimulatedIPGYLR
-
-    return SimulatedIPGYLR(world, name, faults=faults)
-
-
 ENTRY = DriverEntry(
     key="ipg_ylr",
     role="laser",
     title="IPG Photonics YLR-series CW fiber laser (RS-232 / Ethernet)",
     make_driver=lambda adapter, spec: IPGYLR(adapter),
     make_role=YLRLaser,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
-    simulated_max_power_w=lambda spec: float(spec.settings.get("max_output_w", 10.0)),
+    settings=Settings,
+    rated_power_w=lambda spec: spec.settings.max_output_w,
 )

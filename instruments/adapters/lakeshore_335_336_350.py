@@ -8,15 +8,33 @@ bench, ``model`` (335, 336 or 350; default 336) picks the simulated model.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import field_validator
+
 from anplab.drivers.lakeshore_335_336_350 import LakeShore350, LakeShoreTemperatureController, open_lakeshore
 
 from ..errors import reading
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
 #: Role heater ranges on the 350's five ranges; reading back, ranges 1 and 2 count as "low".
 _RANGES_350 = {"off": 0, "low": 3, "medium": 4, "high": 5}
 _ROLE_RANGE_350 = {0: "off", 1: "low", 2: "low", 3: "low", 4: "medium", 5: "high"}
+
+
+class Settings(DriverSettings):
+    output: int = setting(1, "the control output (heater) the role drives", ge=1, le=4)
+    input: Literal["A", "B", "C", "D"] | None = setting(
+        None, "the sensor input reported as the temperature (unset: the output's control input)")
+    model: Literal["335", "336", "350"] = setting("336", "the simulated controller's model (a real one answers "
+                                                          "*IDN?)", simulation_only=True)
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_as_text(cls, value):
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class LakeShoreController(TemperatureController):
@@ -26,8 +44,8 @@ class LakeShoreController(TemperatureController):
         limits = spec.limits
         super().__init__(name, TemperatureLimits(limits.min_k, limits.max_k, limits.max_ramp_k_per_min))
         self.driver = driver
-        self.output = getattr(driver, f"output_{int(spec.settings.get('output', 1))}")
-        letter = spec.settings.get("input") or self.output.mode[1] or "A"
+        self.output = getattr(driver, f"output_{spec.settings.output}")
+        letter = spec.settings.input or self.output.mode[1] or "A"
         self.input = getattr(driver, f"input_{letter}")
 
     def _get_temperature_k(self) -> float:
@@ -64,18 +82,12 @@ class LakeShoreController(TemperatureController):
         return f"Lake Shore {self.driver.model}: {self.driver.id}"
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.lakeshore_335_336_350 import SimulatedLakeShore
-
-    return SimulatedLakeShore(world, name, model=str(spec.settings.get("model", "336")), faults=faults)
-
-
 ENTRY = DriverEntry(
     key="lakeshore_335_336_350",
     role="temperature_controller",
     title="Lake Shore Model 335, 336 or 350 cryogenic temperature controller (USB / Ethernet / GPIB)",
     make_driver=lambda adapter, spec: open_lakeshore(adapter),
     make_role=LakeShoreController,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

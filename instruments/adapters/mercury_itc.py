@@ -15,12 +15,21 @@ from anplab.drivers.mercury_itc import MercuryITC
 
 from ..errors import reading
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
 FULL_VOLTAGE_V = 40.0
 #: Heater voltage limit for each role range: power fractions 1, 0.1, 0.01 of full.
 VOLTAGE_LIMITS = {"off": 0.0, "low": FULL_VOLTAGE_V * 0.1, "medium": FULL_VOLTAGE_V * 0.1 ** 0.5,
                   "high": FULL_VOLTAGE_V}
+
+
+_UID = r"^[A-Z0-9]+\.[A-Z0-9]+$"
+
+
+class Settings(DriverSettings):
+    sensor: str = setting("MB1.T1", "UID of the control loop's temperature sensor", pattern=_UID)
+    heater: str = setting("MB0.H1", "UID of the loop's heater", pattern=_UID)
 
 
 def range_for_voltage(volts: float) -> str:
@@ -40,8 +49,7 @@ class MercuryController(TemperatureController):
         limits = spec.limits
         super().__init__(name, TemperatureLimits(limits.min_k, limits.max_k, limits.max_ramp_k_per_min))
         self.driver = driver
-        sensor = spec.settings.get("sensor", "MB1.T1")
-        heater = spec.settings.get("heater", "MB0.H1")
+        sensor, heater = spec.settings.sensor, spec.settings.heater
         if sensor not in driver.TS:
             driver.add_temperature_sensor(sensor)
         if heater not in driver.HTR:
@@ -84,18 +92,12 @@ class MercuryController(TemperatureController):
         return self.driver.identity
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.mercury_itc import SimulatedMercuryITC
-
-    return SimulatedMercuryITC(world, name, faults=faults)
-
-
 ENTRY = DriverEntry(
     key="mercury_itc",
     role="temperature_controller",
     title="Oxford Instruments Mercury iTC temperature controller (SCPI command set; Ethernet / USB / GPIB)",
     make_driver=lambda adapter, spec: MercuryITC(adapter),
     make_role=MercuryController,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

@@ -17,9 +17,15 @@ from anplab.drivers.montana_cryostation import Cryostation
 
 from ..errors import InstrumentFault, reading
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 from ..temperature_controller import TemperatureController, TemperatureLimits
 
 FIXED_RANGE = "high"
+
+
+class Settings(DriverSettings):
+    platform_heater_max_w: float = setting(10.0, "the platform heater's full power (100 % output)", unit="W",
+                                           gt=0, le=1000)
 
 
 class CryostationController(TemperatureController):
@@ -29,7 +35,7 @@ class CryostationController(TemperatureController):
         limits = spec.limits
         super().__init__(name, TemperatureLimits(limits.min_k, limits.max_k, limits.max_ramp_k_per_min))
         self.driver = driver
-        self.heater_max_w = float(spec.settings.get("platform_heater_max_w", 10.0))
+        self.heater_max_w = spec.settings.platform_heater_max_w
 
     def _get_temperature_k(self) -> float:
         value = self.driver.platform_temperature
@@ -65,18 +71,12 @@ class CryostationController(TemperatureController):
         return "Montana Instruments Cryostation"
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.montana_cryostation import SimulatedCryostation
-
-    return SimulatedCryostation(world, name, faults=faults)
-
-
 ENTRY = DriverEntry(
     key="montana_cryostation",
     role="temperature_controller",
     title="Montana Instruments Cryostation (classic software, TCP port 7773)",
     make_driver=lambda adapter, spec: Cryostation(adapter),
     make_role=CryostationController,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

@@ -6,16 +6,26 @@ filter on, or the filter off for a single sample.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from anplab.drivers.newport_2936r import Newport2936R
 
 from ..errors import InstrumentFault, check_limit, reading
 from ..power_meter import PowerMeter, PowerMeterLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 
 # The meter's reading when no detector is connected (+) or the detector saturates (-).
 _INVALID_READING_W = 3e38
-# Bench settings that configure the simulated meter only; a real meter ignores them.
-_SIMULATION_SETTINGS = ("meter", "serial_number", "firmware")
+
+
+class Settings(DriverSettings):
+    channel: int = setting(1, "the meter channel of the pick-off detector (1 = A, 2 = B)", ge=1, le=2)
+    wavelength_nm: float | None = setting(None, "correction wavelength set on opening", unit="nm", gt=0)
+    averages: int | None = setting(None, "readings averaged (digital filter) set on opening", ge=1)
+    meter: Literal["2936-R", "1936-R"] = setting("2936-R", "the simulated meter's model", simulation_only=True)
+    serial_number: str = setting("SN20417", "the simulated meter's serial number", simulation_only=True)
+    firmware: str = setting("v1.2.4 06/19/14", "the simulated meter's firmware", simulation_only=True)
 
 
 class Newport2936RMeter(PowerMeter):
@@ -30,16 +40,16 @@ class Newport2936RMeter(PowerMeter):
                                   spec.limits.max_averages)
         super().__init__(name, limits, spec.calibration.pickoff_ratio)
         self.driver = driver
-        self.channel = int(spec.settings.get("channel", 1))
+        self.channel = spec.settings.channel
         # The channel choice belongs to this interface and lasts until changed, so once is enough.
         driver.channel = self.channel
         # A unit chosen on the front panel would otherwise make dBm read as watts.
         driver.units = "W"
         self.detector_range = (driver.wavelength_min, driver.wavelength_max)
-        if "wavelength_nm" in spec.settings:
-            self.wavelength_nm = spec.settings["wavelength_nm"]
-        if "averages" in spec.settings:
-            self.averages = spec.settings["averages"]
+        if spec.settings.wavelength_nm is not None:
+            self.wavelength_nm = spec.settings.wavelength_nm
+        if spec.settings.averages is not None:
+            self.averages = spec.settings.averages
 
     def _get_wavelength_nm(self) -> float:
         return reading(self.driver.wavelength, "wavelength")
@@ -76,20 +86,12 @@ class Newport2936RMeter(PowerMeter):
                 f" s/n {driver.detector_serial}")
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.newport_2936r import SimulatedNewport2936R
-
-    options = {key: spec.settings[key] for key in _SIMULATION_SETTINGS if key in spec.settings}
-    return SimulatedNewport2936R(world, name, faults=faults, sensor=spec.calibration.sensor,
-                                 sensor_channel=int(spec.settings.get("channel", 1)), **options)
-
-
 ENTRY = DriverEntry(
     key="newport_2936r",
     role="power_meter",
     title="Newport 2936-R / 1936-R optical power meter (RS-232)",
     make_driver=lambda adapter, spec: Newport2936R(adapter),
     make_role=Newport2936RMeter,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

@@ -31,7 +31,10 @@ the front panel when absent).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import field_validator
 
 from anplab.drivers.srs_sr400 import (
     MAX_DWELL_S,
@@ -50,8 +53,25 @@ from anplab.drivers.srs_sr400 import (
 from ..errors import reading
 from ..photon_counter import PhotonCounter, PhotonCounterLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 
 _TICK_TOLERANCE = 1e-6  # of one tick: float seconds that are meant to be whole ticks
+
+
+class Settings(DriverSettings):
+    dwell_s: float = setting(MIN_DWELL_S, "dwell between count periods: one significant digit, 2E-3..6E1 s",
+                             unit="s", ge=MIN_DWELL_S, le=MAX_DWELL_S)
+    baud_rate: Literal[300, 600, 1200, 2400, 4800, 9600, 19200] = setting(
+        9600, "RS-232 baud rate; must match the SR400's COM menu")
+    discriminator_level_v: float | None = setting(None, "discriminator A level set on opening (unset: as set on "
+                                                        "the front panel)", unit="V", ge=-0.3, le=0.3)
+
+    @field_validator("dwell_s")
+    @classmethod
+    def _one_digit(cls, value: float) -> float:
+        if not one_significant_digit(value):
+            raise ValueError(f"{value:g} s has more than one significant digit (the SR400 keeps one)")
+        return value
 
 
 def _ticks(seconds: float, what: str) -> int:
@@ -91,14 +111,12 @@ class SR400PhotonCounter(PhotonCounter):
         super().__init__(name, limits, band=spec.band, dark_count_rate_s=calibration.dark_count_rate_s,
                          dead_time_s=calibration.dead_time_s)
         self.driver = driver
-        self.dwell_s = float(spec.settings.get("dwell_s", MIN_DWELL_S))
-        if not (MIN_DWELL_S <= self.dwell_s <= MAX_DWELL_S and one_significant_digit(self.dwell_s)):
-            raise ValueError(f"{name}: dwell_s {self.dwell_s:g} must be one significant digit from 2E-3 to 6E1 s")
+        self.dwell_s = spec.settings.dwell_s
         self._trace_bins = 0
         self._trace_ticks = 0
         self._configure(spec.settings)
 
-    def _configure(self, settings: dict) -> None:
+    def _configure(self, settings: Settings) -> None:
         """Counter A on the PMT, T on the time base, whole periods counted, stop at N PERIODS."""
         driver = self.driver
         driver.count_mode = CountMode.A_B_FOR_T  # also resets the counters
@@ -107,8 +125,8 @@ class SR400PhotonCounter(PhotonCounter):
         driver.gate_a.mode = GateMode.CW
         driver.end_of_scan_mode = ScanEnd.STOP
         driver.dwell_time = self.dwell_s
-        if "discriminator_level_v" in settings:
-            driver.discriminator_a.level = float(settings["discriminator_level_v"])
+        if settings.discriminator_level_v is not None:
+            driver.discriminator_a.level = settings.discriminator_level_v
 
     def _arm(self, periods: int, ticks: int) -> None:
         self.driver.periods = periods
@@ -155,14 +173,7 @@ class SR400PhotonCounter(PhotonCounter):
 
 
 def _driver(adapter, spec) -> SR400:
-    settings = spec.settings
-    return SR400(adapter, baud_rate=int(settings.get("baud_rate", 9600)))
-
-
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.srs_sr400 import SimulatedSR400
-
-    return SimulatedSR400(world, name, faults=faults)
+    return SR400(adapter, baud_rate=spec.settings.baud_rate)
 
 
 ENTRY = DriverEntry(
@@ -171,6 +182,6 @@ ENTRY = DriverEntry(
     title="Stanford Research Systems SR400 two-channel gated photon counter (RS-232 / GPIB)",
     make_driver=_driver,
     make_role=SR400PhotonCounter,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

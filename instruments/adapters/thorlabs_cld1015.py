@@ -7,6 +7,29 @@ from anplab.drivers.thorlabs_cld1015 import ThorlabsCLD1015
 from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
+
+#: The CLD1015's laser current range (A).
+MAX_CURRENT_A = 1.5
+
+
+class Settings(DriverSettings):
+    threshold_a: float = setting(description="lasing threshold current of the diode (the lab's L-I calibration)",
+                                 unit="A", ge=0, le=MAX_CURRENT_A)
+    slope_w_per_a: float = setting(description="slope efficiency above threshold (the lab's L-I calibration)",
+                                   unit="W/A", gt=0, le=10.0)
+    current_limit_a: float | None = setting(None, "laser current limit written to the controller on opening "
+                                            "(unset: the controller's own limit stands)", unit="A", gt=0,
+                                            le=MAX_CURRENT_A)
+    tec_setpoint_c: float | None = setting(None, "TEC temperature setpoint written on opening", unit="C",
+                                           ge=-10, le=70)
+
+
+def _rated_power_w(spec) -> float:
+    """What the diode can give at the current limit (or the controller's full range)."""
+    settings = spec.settings
+    limit = settings.current_limit_a if settings.current_limit_a is not None else MAX_CURRENT_A
+    return settings.slope_w_per_a * max(0.0, limit - settings.threshold_a)
 
 
 class CLD1015Laser(Laser):
@@ -36,18 +59,13 @@ class CLD1015Laser(Laser):
         super().__init__(name, spec.wavelength_nm, LaserLimits(spec.limits.max_power_w))
         self.driver = driver
         settings = spec.settings
-        missing = [key for key in ("threshold_a", "slope_w_per_a") if key not in settings]
-        if missing:
-            raise ValueError(f"{name}: settings {', '.join(missing)} required (the diode's L-I calibration)")
-        self.threshold_a = float(settings["threshold_a"])
-        self.slope_w_per_a = float(settings["slope_w_per_a"])
-        if self.threshold_a < 0 or self.slope_w_per_a <= 0:
-            raise ValueError(f"{name}: threshold_a must be >= 0 and slope_w_per_a > 0")
+        self.threshold_a = settings.threshold_a
+        self.slope_w_per_a = settings.slope_w_per_a
         driver.clear()  # errors left in the queue from before are not this session's
-        if "tec_setpoint_c" in settings:
-            driver.temperature_setpoint = float(settings["tec_setpoint_c"])
-        if "current_limit_a" in settings:
-            driver.current_limit = float(settings["current_limit_a"])
+        if settings.tec_setpoint_c is not None:
+            driver.temperature_setpoint = settings.tec_setpoint_c
+        if settings.current_limit_a is not None:
+            driver.current_limit = settings.current_limit_a
         self.current_limit_a = float(driver.current_limit)
         if not driver.tec_enabled:
             driver.tec_enabled = True
@@ -101,25 +119,13 @@ class CLD1015Laser(Laser):
             raise InstrumentFault(self.name, f"{what}: {details}")
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.thorlabs_cld1015 import ButterflyDiode, SimulatedCLD1015
-
-    return SimulatedCLD1015(world, name, ButterflyDiode.for_spec(spec.wavelength_nm, spec.settings), faults=faults)
-
-
-def _rated_power_w(spec) -> float:
-    from anplab.simulated.devices.thorlabs_cld1015 import ButterflyDiode
-
-    return ButterflyDiode.for_spec(spec.wavelength_nm, spec.settings).rated_power_w
-
-
 ENTRY = DriverEntry(
     key="thorlabs_cld1015",
     role="laser",
     title="Thorlabs CLD1015 butterfly laser diode and TEC controller (USB-TMC, SCPI)",
     make_driver=lambda adapter, spec: ThorlabsCLD1015(adapter),
     make_role=CLD1015Laser,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
-    simulated_max_power_w=_rated_power_w,
+    settings=Settings,
+    rated_power_w=_rated_power_w,
 )

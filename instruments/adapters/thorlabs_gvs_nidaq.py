@@ -15,17 +15,25 @@ import numpy as np
 from anplab.drivers.thorlabs_gvs_nidaq import ThorlabsGVSGalvo
 
 from ..registry import DriverEntry, nidaqmx_address_problem
+from ..settings import DriverSettings, setting
 from ..scanner import Scanner, ScannerLimits
 
 _CHANNEL_RANGE = re.compile(r"^(?P<prefix>[A-Za-z]+)(?P<first>\d+):(?P<last>\d+)$")
 
 
+class Settings(DriverSettings):
+    device: str = setting("Dev1", "the DAQ device (when the address is 'sim')", pattern=r"^[A-Za-z][\w]*$")
+    x_channel: str = setting("ao0", "the analog output driving the x mirror", pattern=r"^ao\d+$")
+    y_channel: str = setting("ao1", "the analog output driving the y mirror", pattern=r"^ao\d+$")
+    model: str = setting("GVS", "the galvo model (GVS001, GVS012, ...), for the record")
+
+
 def galvo_channels(spec) -> tuple[str, str]:
     """The (x, y) AO physical channels a scanner spec names."""
     settings = spec.settings
-    x, y = str(settings.get("x_channel", "ao0")), str(settings.get("y_channel", "ao1"))
+    x, y = settings.x_channel, settings.y_channel
     if spec.address == "sim":
-        device = str(settings.get("device", "Dev1"))
+        device = settings.device
     else:
         device, _, channels = spec.address.strip("/").partition("/")
         found = _CHANNEL_RANGE.match(channels)
@@ -42,7 +50,7 @@ class GVSScanner(Scanner):
         super().__init__(name, ScannerLimits(spec.limits.max_volts, spec.limits.max_sample_rate_hz),
                          spec.calibration.um_per_volt, spec.calibration.settling_time_s)
         self.driver = driver
-        self.model = str(spec.settings.get("model", "GVS"))
+        self.model = spec.settings.model
 
     def _set_volts(self, x_v: float, y_v: float) -> None:
         self.driver.set_position(x_v, y_v)
@@ -71,7 +79,8 @@ ENTRY = DriverEntry(
     title="Thorlabs GVS-series galvo pair on two NI-DAQ analog outputs",
     make_driver=_make_driver,
     make_role=GVSScanner,
-    make_simulated=None,  # simulated through the simulated nidaqmx module
     check_address=nidaqmx_address_problem,
+    settings=Settings,
+    daq_wiring=lambda spec: {"galvo": galvo_channels(spec)},
     transport="nidaqmx",
 )

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from anplab.drivers.thorlabs_pm100 import ThorlabsPM100
 
 from ..errors import InstrumentFault, check_limit, reading
 from ..power_meter import PowerMeter, PowerMeterLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 
-# Bench settings that configure the simulated console only; a real console ignores them.
-_SIMULATION_SETTINGS = ("console", "serial_number", "firmware", "sensor_serial", "sensor_idn_style",
-                        "sensor_flag_format")
+
+
+class Settings(DriverSettings):
+    wavelength_nm: float | None = setting(None, "correction wavelength set on opening", unit="nm", gt=0)
+    averages: int | None = setting(None, "readings averaged per measurement, set on opening", ge=1)
+    console: Literal["PM100D", "PM100USB", "PM400", "PM100A"] = setting("PM100D", "the simulated console",
+                                                                       simulation_only=True)
+    serial_number: str = setting("P0012345", "the simulated console's serial number", simulation_only=True)
+    firmware: str = setting("2.8.0", "the simulated console's firmware", simulation_only=True)
+    sensor_serial: str = setting("190311203", "the simulated sensor head's serial number", simulation_only=True)
+    sensor_idn_style: Literal["quoted", "plain"] = setting("quoted", "SYST:SENS:IDN? reply style (firmware)",
+                                                          simulation_only=True)
+    sensor_flag_format: Literal["classic", "extended"] = setting("classic", "sensor flag layout (console model)",
+                                                                simulation_only=True)
 
 
 class ThorlabsPM100Meter(PowerMeter):
@@ -29,10 +43,10 @@ class ThorlabsPM100Meter(PowerMeter):
             raise InstrumentFault(name, f"sensor head {driver.sensor_name} does not measure power")
         # A unit chosen on the front panel would otherwise make dBm read as watts.
         driver.power_unit = "W"
-        if "wavelength_nm" in spec.settings:
-            self.wavelength_nm = spec.settings["wavelength_nm"]
-        if "averages" in spec.settings:
-            self.averages = spec.settings["averages"]
+        if spec.settings.wavelength_nm is not None:
+            self.wavelength_nm = spec.settings.wavelength_nm
+        if spec.settings.averages is not None:
+            self.averages = spec.settings.averages
 
     def _get_wavelength_nm(self) -> float:
         return reading(self.driver.wavelength, "wavelength")
@@ -59,19 +73,12 @@ class ThorlabsPM100Meter(PowerMeter):
         return f"{driver.id.strip()}; sensor {driver.sensor_name} s/n {driver.sensor_sn}"
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.thorlabs_pm100 import SimulatedThorlabsPM100
-
-    options = {key: spec.settings[key] for key in _SIMULATION_SETTINGS if key in spec.settings}
-    return SimulatedThorlabsPM100(world, name, faults=faults, sensor=spec.calibration.sensor, **options)
-
-
 ENTRY = DriverEntry(
     key="thorlabs_pm100",
     role="power_meter",
     title="Thorlabs PM100D / PM100USB / PM400 optical power meter (USB-TMC, SCPI)",
     make_driver=lambda adapter, spec: ThorlabsPM100(adapter),
     make_role=ThorlabsPM100Meter,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
+    settings=Settings,
 )

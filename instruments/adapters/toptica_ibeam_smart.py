@@ -10,9 +10,15 @@ from pymeasure.instruments.toptica.ibeamsmart import IBeamSmart
 from ..errors import InstrumentFault, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
+from ..settings import DriverSettings, setting
 
 _LEVEL = re.compile(r"CH(\d+),\s*PWR:\s*([\d.]+)\s*(mW|uW)", re.IGNORECASE)
-_DEFAULT_MAX_OUTPUT_W = 0.1
+
+
+class Settings(DriverSettings):
+    baud_rate: int = setting(115200, "serial baud rate (the iBeam smart's is fixed at 115200)", gt=0)
+    max_output_w: float = setting(0.1, "rated output power of the head (e.g. 0.1 for an iBeam smart 100 mW)",
+                                  unit="W", gt=0, le=10.0)
 
 
 class IBeamSmartLaser(Laser):
@@ -74,19 +80,13 @@ class IBeamSmartLaser(Laser):
             raise InstrumentFault(self.name, str(error)) from None
 
 
-def _simulated(world, name, spec, faults):
-    from anplab.simulated.devices.toptica_ibeam_smart import SimulatedIBeamSmart
-
-    return SimulatedIBeamSmart(world, name, faults=faults)
-
-
 ENTRY = DriverEntry(
     key="toptica_ibeam_smart",
     role="laser",
     title="Toptica iBeam smart CW diode laser (RS-232 / USB serial)",
-    make_driver=lambda adapter, spec: IBeamSmart(adapter, baud_rate=int(spec.settings.get("baud_rate", 115200))),
+    make_driver=lambda adapter, spec: IBeamSmart(adapter, baud_rate=spec.settings.baud_rate),
     make_role=IBeamSmartLaser,
-    make_simulated=_simulated,
     check_address=visa_address_problem,
-    simulated_max_power_w=lambda spec: float(spec.settings.get("max_output_w", _DEFAULT_MAX_OUTPUT_W)),
+    settings=Settings,
+    rated_power_w=lambda spec: spec.settings.max_output_w,
 )

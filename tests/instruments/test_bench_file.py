@@ -93,7 +93,7 @@ def test_every_problem_is_reported_not_just_the_first():
 def test_counter_band_must_exist_in_the_simulated_material(monkeypatch):
     from anplab.instruments import registry
 
-    counter = registry.DriverEntry("fake_counter", "photon_counter", "test", None, None, None,
+    counter = registry.DriverEntry("fake_counter", "photon_counter", "test", None, None,
                                    registry.visa_address_problem)
     monkeypatch.setitem(registry.DRIVERS, "fake_counter", counter)
     text = GOOD + "  pmt:\n    role: photon_counter\n    driver: fake_counter\n    address: sim\n    band: 450nm\n"

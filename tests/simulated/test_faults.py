@@ -6,7 +6,7 @@ from pyvisa.errors import VisaIOError
 from anplab.drivers.ipg_ylr import IPGLaserError
 from anplab.instruments.bench import Bench, default_bench_text
 from anplab.instruments.bench_file import parse_bench
-from anplab.instruments.errors import InstrumentFault
+from anplab.instruments.errors import BenchOpenError, InstrumentFault
 from anplab.simulated.faults import DeviceDisconnected, FaultPlan
 
 
@@ -27,8 +27,10 @@ def test_fault_plans_are_reproducible_and_keep_their_rates():
 
 
 def test_a_silent_instrument_times_out_like_visa():
-    with pytest.raises(VisaIOError):  # opening a bench whose laser never answers fails clearly
+    # Opening a bench whose laser never answers is retried, then fails naming the laser.
+    with pytest.raises(BenchOpenError, match=r"cannot open pump_1064 \(ipg_ylr at sim\): failed 4 times") as opening:
         bench_with("    devices:\n      pump_1064: {timeout_rate: 1.0}\n")
+    assert isinstance(opening.value.__cause__, VisaIOError)
     bench = Bench.open(parse_bench(default_bench_text()))
     bench.devices["pump_1064"].faults = FaultPlan(timeout_rate=1.0)
     with pytest.raises(InstrumentFault, match="get_power_w failed 4 times") as error:  # retried, then given up

@@ -212,7 +212,7 @@ def test_an_open_interlock_refuses_emission(bench):
 
 def test_the_calibration_is_required():
     text = BENCH.replace("threshold_a: 0.06, slope_w_per_a: 0.35, ", "")
-    with pytest.raises(ValueError, match="threshold_a, slope_w_per_a required"):
+    with pytest.raises(ValueError, match="settings.threshold_a: is required by thorlabs_cld1015"):
         Bench.open(parse_bench(text))
 
 

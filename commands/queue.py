@@ -53,12 +53,14 @@ def with_bench(bench_name: str, work) -> int:
     """Open the bench, do ``work(bench)``, and leave the bench safe and closed whatever happens."""
     from anplab.procedures.base import open_bench
 
-    bench = open_bench(bench_name)
-    try:
-        return work(bench)
-    finally:
-        bench.safe_state()
-        bench.close()
+    from .run import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        bench = open_bench(bench_name)
+        try:
+            return work(bench)
+        finally:
+            bench.close()  # the safe state first, then the connections
 
 
 def list_items(plan, procedures) -> int:
@@ -68,9 +70,11 @@ def list_items(plan, procedures) -> int:
     return 0
 
 
-def follow(count: int, quiet: bool, start) -> int:
-    """Run ``start(progress)`` with one progress bar over ``count`` items; report, return the exit status."""
-    from .run import run_with_bar
+def follow(count: int, quiet: bool, start, *, folder: Path | None = None) -> int:
+    """Run ``start(progress)`` with one progress bar over ``count`` items; report, return the exit status.
+
+    Interrupted: prints the sequence folder and how to resume it."""
+    from .run import interrupted_at, run_with_bar
 
     bar = tqdm(total=100 * count, disable=quiet, file=sys.stderr, unit="%",
                bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
@@ -82,7 +86,11 @@ def follow(count: int, quiet: bool, start) -> int:
             bar.set_description_str(f"item {index + 1}/{count}")
         bar.update(max(0.0, 100 * index + percent - bar.n))
 
-    outcome = run_with_bar(start, progress, bar)
+    try:
+        outcome = run_with_bar(start, progress, bar)
+    except KeyboardInterrupt as stop:
+        interrupted_at(getattr(stop, "run_folder", None) or folder)  # a sequence always has more to do
+        raise
     failed = [item for item in outcome.items if item["status"] == "failed"]
     for item in outcome.items:
         print(f"{item['index'] + 1:>4}  {item['status']:<11} {item['label']}")

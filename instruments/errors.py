@@ -23,6 +23,10 @@ class InstrumentFault(RuntimeError):
         self.instrument = instrument
 
 
+class InterlockOpen(InstrumentFault):
+    """A laser refused emission because its interlock is open (a door, a key): a condition that may clear."""
+
+
 class BenchOpenError(RuntimeError):
     """An instrument of the bench could not be opened (after retries); the message names it and where it is."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from .errors import InstrumentFault, check_limit
+from .errors import InstrumentFault, InterlockOpen, check_limit
 from .safety_latch import SafetyLatch
 
 
@@ -73,9 +73,22 @@ class Laser(ABC):
         except InstrumentFault:
             raise
         except Exception as error:  # the vendor's refusal, in the role's terms
+            if not self._get_interlock_ok():
+                raise InterlockOpen(self.name, f"emission refused: the interlock is open ({error})") from error
             raise InstrumentFault(self.name, f"emission did not turn on: {error}") from error
         if not self._get_emission():
-            raise InstrumentFault(self.name, "emission did not turn on (interlock open or laser fault)")
+            if not self._get_interlock_ok():
+                raise InterlockOpen(self.name, "emission refused: the interlock is open")
+            raise InstrumentFault(self.name, "emission did not turn on (laser fault)")
+
+    def ensure_emission(self) -> None:
+        """Emission on, asked for, whether it was on already or not (one query when it is)."""
+        if self.latch is not None:
+            self.latch.check(self.name)
+        if self._get_emission():
+            self.emission_wanted = True
+        else:
+            self.emission_on()
 
     def emission_off(self) -> None:
         self.emission_wanted = False

@@ -30,6 +30,9 @@ class DriverEntry:
     #: For NI-DAQ instruments: what the spec wires, for a simulated DAQ: {"galvo": (x_ao, y_ao)} or
     #: {"detector_terminal": "/Dev1/PFI0"}.
     daq_wiring: Callable[[Any], dict] | None = None
+    #: For lasers: (driver) -> whether confirmed off, after switching emission off and the output to zero with
+    #: nothing but the driver (the laser guard's emergency off, from a fresh connection).
+    switch_off: Callable[[Any], bool] | None = None
     #: For lasers: the rated output power (W) of the instrument a spec describes; bench limits may not exceed it.
     rated_power_w: Callable[[Any], float] | None = None
 

@@ -43,6 +43,11 @@ class Scanner(ABC):
         check_limit(self.name, f"{axis} position", worst * self.um_per_volt, -self.range_um, self.range_um, "um")
         return volts
 
+    def check_reach(self, x_um: float, y_um: float) -> None:
+        """LimitError if (x, y) um is beyond the galvo's reach (nothing is sent)."""
+        self._volts("x", x_um)
+        self._volts("y", y_um)
+
     def move_to(self, x_um: float, y_um: float) -> None:
         """Park the beam at (x, y) um."""
         self._set_volts(float(self._volts("x", x_um)), float(self._volts("y", y_um)))

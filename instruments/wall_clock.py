@@ -14,6 +14,10 @@ class WallClock:
     def now(self) -> float:
         return time.monotonic() - self._start
 
+    def continue_from(self, bench_time_s: float) -> None:
+        """Carry on a run's bench time: from now on ``now()`` counts on from ``bench_time_s``."""
+        self._start = time.monotonic() - float(bench_time_s)
+
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)

@@ -22,11 +22,15 @@ import pandas as pd
 from pymeasure.experiment import Parameter, Procedure
 
 from anplab.instruments.bench import Bench
-from anplab.instruments.errors import check_limit
+from anplab.instruments.errors import InterlockOpen, check_limit
 
 from .suspenders import ConditionAbort, Suspenders, Trip
 
 log = logging.getLogger(__name__)
+
+
+class StopRequested(Exception):
+    """A stop was asked for while a point could not be finished truthfully: the run ends as stopped."""
 
 #: Built-in benches by name (files in anplab.instruments).
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
@@ -65,7 +69,17 @@ class BenchProcedure(Procedure):
         self.safe_state_problems: list[str] = []
         self._replay: dict[str, list[dict]] = {}  # points completed before a resume, with their rows
         self._memory: dict = {}  # decisions a resumed run must repeat
+        self._checkpoint: bytes | None = None  # the simulated world at the last commit, for a resume
+        self._bench_time_s: float | None = None  # the bench clock at the last commit, for a resume
+        #: The session of the run this procedure measures in (1, then one more per resume).
+        self.session = 1
+        #: Whether the bench was put back as it was at the last commit (a resumed run on a simulated bench).
+        self.restored = False
         self.suspensions: list[dict] = []  # every time a watched condition suspended the run
+        #: Every point measured in vain (its pump was not as asked, a condition tripped): never committed.
+        self.discarded: list[dict] = []
+        #: Pump readings taken during the current point: (laser, measured W, setpoint W).
+        self.pump_readings: list[tuple[object, float, float]] = []
         #: What the watched conditions check (set by procedures): (laser, power meter or None) ...
         self.watched_pump = None
         #: ... and (controller, kelvin) while the run holds the cryostat at a temperature.
@@ -125,38 +139,80 @@ class BenchProcedure(Procedure):
 
     # -- points: the unit of work that is committed, and skipped when a run resumes ------------
     def point(self, key: str, measure: Callable[[], list[dict] | dict | None]) -> list[dict]:
-        """Measure one point, record its rows and commit it; returns the rows.
+        """Measure one point, prove it, record its rows and commit it; returns the rows.
 
         ``measure`` returns the point's data rows (a dict, a list of dicts, or
         None for a step that records nothing but must not be repeated); rows
         it emits itself as it goes (``self.emit("results", row)``, for live
-        plots of a long point) belong to the point too.  The rows reach the
-        disk, then the point is committed, so a run killed mid-point resumes
-        at this point with nothing of it on disk.  A point committed before a
-        resume is not measured again: its rows are returned as read back from
-        disk, so adaptive procedures replay the same decisions.  Keys must be
-        unique within a run and the same from one session to the next.
+        plots of a long point) belong to the point too.  When it is done the
+        point must prove that it measured what it claims (see
+        :class:`~anplab.procedures.suspenders.Suspenders`): every laser the run
+        wants on still emitting, its measured power (the readings the point
+        took) at the setpoint, no watched condition tripped.  A point that
+        cannot prove it is discarded, rows and all, and measured again after
+        the condition is ridden out (or the run ends, by the bench's policy).
+        The rows reach the disk, then the point is committed, so a run killed
+        mid-point resumes at this point with nothing of it on disk.  A point
+        committed before a resume is not measured again: its rows are
+        returned as read back from disk, so adaptive procedures replay the
+        same decisions.  Keys must be unique within a run and the same from
+        one session to the next.
         """
         if key in self._replay:
             return self._replay[key]
-        if self._watch is None and self.bench is not None:
-            self._watch = Suspenders(self.bench)
-            self._watch.forget_before(self)
-        watch = self._watch
-        if watch is not None:
-            self._ride_out(watch, watch.check(self), key)
+        watch = self._suspenders()
         while True:
-            rows = measure()
-            trip = watch.check(self) if watch is not None else None
-            if trip is None or self.should_stop():
+            self.pump_readings = []
+            try:
+                rows = measure()
+            except InterlockOpen as refused:  # the door was open before the pump could come on: wait for it
+                if watch is None:
+                    raise
+                rows, trip = None, watch.interlock_trip(f"{refused}")
+            else:
+                trip = watch.check(self, key) if watch is not None else None
+            if trip is None:
                 break
-            self._ride_out(watch, trip, key)  # the point overlapped the trip: measure it again
+            self._discard(key, trip)
+            if self.should_stop():
+                raise StopRequested(f"stopped while point {key} was being measured again: {trip.message}")
+            self._ride_out(watch, trip, key)
         rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
         if rows:
             self.emit("batch results", rows)
-        if self.sink is not None:
-            self.sink.commit_point(key)
+        self._commit(key)
         return rows
+
+    def _suspenders(self) -> Suspenders | None:
+        if self._watch is None and self.bench is not None:
+            self._watch = Suspenders(self.bench)
+            self._watch.forget_before(self)
+        return self._watch
+
+    def _discard(self, key: str, trip: Trip) -> None:
+        """Forget a point measured in vain: its rows and images leave the run folder, the record says why."""
+        dropped = self.sink.discard_pending() if self.sink is not None else 0
+        record = {"point": key, "condition": trip.condition, "reason": trip.message, "at_s": self.clock.now(),
+                  "rows_dropped": dropped}
+        self.discarded.append(record)
+        log.warning("point %s discarded: %s", key, trip.message)
+        self.emit("point discarded", record)
+
+    def _commit(self, key: str) -> None:
+        """Commit point ``key``: the simulated world's checkpoint first, then the ledger entry."""
+        if self.sink is None:
+            return
+        entries = self.sink.entries + 1
+        blob = self.bench.checkpoint() if self.bench is not None else None
+        if blob is not None:
+            self.sink.write_checkpoint(entries, blob)
+        self.sink.commit_point(key, session=self.session, bench_s=self.clock.now())
+        if blob is not None:
+            self.sink.forget_checkpoints_before(entries)
+
+    def record_pump_reading(self, laser, measured_w: float, setpoint_w: float) -> None:
+        """A reading of ``laser``'s output taken during the current point: the proof that the pump was as set."""
+        self.pump_readings.append((laser, float(measured_w), float(setpoint_w)))
 
     def _ride_out(self, watch: Suspenders, trip: Trip | None, key: str) -> None:
         """Handle a tripped condition: abort, or suspend in the safe state until it clears."""
@@ -211,10 +267,28 @@ class BenchProcedure(Procedure):
         """Start from decisions made by an earlier run (the particle a sequence works on)."""
         self._memory.update(memory)
 
-    def resume_with(self, replay: dict[str, list[dict]], memory: dict) -> None:
-        """Before execute(): the points already on disk (with their rows) and the decisions made."""
+    def resume_with(self, replay: dict[str, list[dict]], memory: dict, *, checkpoint: bytes | None = None,
+                    bench_time_s: float | None = None) -> None:
+        """Before execute(): the points already on disk (with their rows), the decisions made, the simulated
+        world as it was at the last commit, and the bench time then."""
         self._replay = dict(replay)
         self._memory = dict(memory)
+        self._checkpoint = checkpoint
+        self._bench_time_s = bench_time_s
+
+    def continue_bench_time(self) -> float:
+        """Once the bench is open: carry on where the run left off (the simulated world as it was at the last
+        commit; on real hardware, the bench clock continuing from then); returns the bench time now."""
+        if self._checkpoint is not None and self.bench.simulation is not None:
+            try:
+                self.bench.restore(self._checkpoint)
+                self.restored = True
+            except ValueError as error:  # not made here, altered or unreadable: carry on as a real bench would
+                log.warning("resuming without the simulated world's checkpoint: %s", error)
+        if not self.restored and self._bench_time_s is not None:
+            self.bench.clock.continue_from(self._bench_time_s)
+        self._checkpoint = None
+        return self.clock.now()
 
     def progress(self, fraction: float) -> None:
         self.emit("progress", max(0.0, min(100.0, 100.0 * fraction)))

@@ -21,15 +21,21 @@ from .scanning import locate_particle
 from .settling import read_when_settled
 from .threshold_finder import home_in
 
+#: Most values a list parameter may hold (each is a step of the run: thousands are a typo, or an attack).
+MAX_LIST = 1000
+
 
 def parse_list(text: str, what: str) -> list[float]:
-    """Comma-separated positive numbers, e.g. '5, 6.5, 8'."""
+    """Comma-separated positive numbers, e.g. '5, 6.5, 8' (at most MAX_LIST of them)."""
+    text = str(text)
+    if text.count(",") + text.count(";") >= MAX_LIST:
+        raise ValueError(f"{what}: more than {MAX_LIST} values")
     try:
-        values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"{what} must be comma-separated numbers, not {text!r}") from None
+        raise ValueError(f"{what} must be comma-separated numbers, not {text[:80]!r}") from None
     if not values or any(not np.isfinite(v) or v <= 0 for v in values):
-        raise ValueError(f"{what} must be positive numbers, not {text!r}")
+        raise ValueError(f"{what} must be positive numbers, not {text[:80]!r}")
     return values
 
 
@@ -38,11 +44,13 @@ def parse_xy(text: str, what: str, words: tuple[str, ...]) -> tuple[float, float
     text = text.strip().lower()
     if text in words:
         return text
+    choices = "".join(f"'{word}' or " for word in words)
     try:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
-        choices = "".join(f"'{word}' or " for word in words)
-        raise ValueError(f"{what} must be {choices}'x,y' in um, not {text!r}") from None
+        raise ValueError(f"{what} must be {choices}'x,y' in um, not {text[:80]!r}") from None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise ValueError(f"{what} must be {choices}'x,y' in um with finite numbers, not {text[:80]!r}")
     return x, y
 
 
@@ -73,7 +81,9 @@ class ParticleExperiment(BenchProcedure):
                       if (self.power_meter or len(meters) == 1) else None)
         scanners = self.bench.by_role("scanner")
         self.galvo = self.instrument("scanner", self.scanner) if (self.scanner or len(scanners) == 1) else None
-        parse_target(self.target)
+        target = parse_target(self.target)
+        if isinstance(target, tuple) and self.galvo is not None:
+            self.galvo.check_reach(*target)  # before anything moves, not when the beam is sent there
         self.watched_pump = (self.pump, self.meter)
 
     def power_for(self, intensity_kw_cm2: float) -> float:
@@ -85,8 +95,7 @@ class ParticleExperiment(BenchProcedure):
 
     def pump_on(self, intensity_kw_cm2: float) -> None:
         self.pump.set_power(self.power_for(intensity_kw_cm2))
-        if not self.pump.emission:
-            self.pump.emission_on()
+        self.pump.ensure_emission()
 
     def log_info(self, message: str) -> None:
         logging.getLogger(type(self).__module__).info(message)
@@ -111,12 +120,24 @@ class ParticleExperiment(BenchProcedure):
         return row["counts"] / row["gate_s"]
 
     def aim(self) -> None:
-        """Park the beam on the target particle (the one found before, when the run resumes)."""
+        """Point ``aim``: park the beam on the target particle (a resumed run finds it parked there)."""
         target = parse_target(self.target)
         if self.galvo is None or target == "here":
             return
+        if self.completed("aim"):
+            # Parked before the run was resumed.  A restored simulated bench has the beam where it was;
+            # a real one may have drifted since (or lost its galvo voltages): find the particle again.
+            if not self.restored and isinstance(target, str):
+                self._park(target)
+            elif not self.restored:
+                self.galvo.move_to(*target)
+            return
+        self.point("aim", lambda: self._park(target))
+
+    def _park(self, target) -> None:
         if isinstance(target, tuple):
             self.galvo.move_to(*target)
+            self.remember("parked_um", list(target))
             return
         self.pump_on(self.search_intensity)
         parked = self.recall("parked_um")
@@ -168,7 +189,9 @@ class ParticleExperiment(BenchProcedure):
         return threshold, rows
 
     def beam_power_now(self, setpoint_w: float) -> float:
-        """Laser output from the pick-off power meter if there is one, else the laser's own reading."""
-        if self.meter is not None:
-            return self.meter.beam_power_w()
-        return self.pump.power_w or setpoint_w
+        """Laser output from the pick-off power meter if there is one, else the laser's own reading.
+
+        The reading is also the point's proof that the pump delivered its setpoint."""
+        measured = self.meter.beam_power_w() if self.meter is not None else self.pump.power_w
+        self.record_pump_reading(self.pump, measured, setpoint_w)
+        return measured

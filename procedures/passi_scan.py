@@ -76,7 +76,9 @@ class PassiScan(ParticleExperiment):
     def execute(self) -> None:
         background = self.dark_rate(0.1)
         self.aim()
-        centre = self.field_centre() or self.galvo.position_um
+        # Where the beam was parked, as it was then: a resumed run finds the galvo wherever the last image left it.
+        centre = self.recall("field_centre") or self.field_centre() or self.galvo.position_um
+        self.remember("field_centre", [float(v) for v in centre])
         self.check_field(*centre)
         threshold = self.measure_s_curve(background)
         if self.should_stop():

@@ -6,12 +6,18 @@ darkens), 0 none.  Images are read as luminance, bright = written.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import zoom
 
+from anplab.instruments.input_files import read_bytes
+from anplab.instruments.yaml_lines import BenchFileError
+
 BUILT_IN = ("cross", "checkerboard", "ring", "square")
+#: Largest pattern file accepted, in pixels per side: checked from the file's header, before decoding.
+MAX_SIDE = 4096
 
 
 def built_in_pattern(name: str, pixels: int) -> np.ndarray:
@@ -59,10 +65,48 @@ def _read(source: str) -> np.ndarray:
         raise ValueError(f"pattern {source!r} is neither a built-in pattern ({', '.join(BUILT_IN)}) "
                          "nor a readable file")
     try:
+        content = read_bytes(path, "pattern file")
+    except BenchFileError as error:
+        raise ValueError(str(error)) from None
+    try:
         if path.suffix.lower() == ".npy":
-            return np.load(path, allow_pickle=False)
-        import matplotlib.image
-
-        return matplotlib.image.imread(path)
+            return _npy(content, source)
+        return _image(content, source)
+    except ValueError:
+        raise
     except Exception as error:
         raise ValueError(f"cannot read pattern file {source!r}: {error}") from None
+
+
+def _check_size(shape, source: str) -> None:
+    if len(shape) not in (2, 3) or max(shape[:2]) > MAX_SIDE:
+        raise ValueError(f"pattern {source!r} is {'x'.join(map(str, shape))}: a pattern must be a 2-D image "
+                         f"of at most {MAX_SIDE} x {MAX_SIDE} pixels")
+
+
+def _npy(content: bytes, source: str) -> np.ndarray:
+    handle = io.BytesIO(content)
+    version = np.lib.format.read_magic(handle)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in read_header:
+        raise ValueError(f"pattern {source!r}: .npy format {version[0]}.{version[1]} is not supported")
+    shape, _, dtype = read_header[version](handle)  # the header alone, not the data
+    _check_size(shape, source)
+    if dtype.hasobject:
+        raise ValueError(f"pattern {source!r} holds Python objects, not numbers")
+    return np.load(io.BytesIO(content), allow_pickle=False)
+
+
+def _image(content: bytes, source: str) -> np.ndarray:
+    from PIL import Image
+
+    try:
+        opened = Image.open(io.BytesIO(content))  # reads the header; pixels are decoded on demand
+    except Image.DecompressionBombError:
+        raise ValueError(f"pattern {source!r} is far larger than {MAX_SIDE} x {MAX_SIDE} pixels: a pattern must be "
+                         f"a 2-D image of at most {MAX_SIDE} x {MAX_SIDE} pixels") from None
+    with opened as image:
+        _check_size((image.height, image.width), source)
+        if image.mode in ("I", "I;16", "I;16B", "F"):  # deep greyscale: the values as they are
+            return np.asarray(image, dtype=float)
+        return np.asarray(image.convert("RGB"), dtype=float) / 255.0  # luminance is taken by the caller

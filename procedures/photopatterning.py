@@ -133,8 +133,7 @@ class Photopatterning(BenchProcedure):
         offsets = self.spot_offsets()
         watts = self.bench.beam_power_for_intensity(self.writer.name, self.write_intensity)
         transmission = self.bench.config.instruments[self.writer.name].calibration.transmission
-        if not self.writer.emission:
-            self.writer.emission_on()
+        self.writer.ensure_emission()
         value = float(self.target_pattern[row, col])
         dose = exposed = 0.0
         for dy in offsets:
@@ -161,8 +160,7 @@ class Photopatterning(BenchProcedure):
     def read_out(self, name: str) -> None:
         axis = self.read_axes()
         self.reader.set_power(self.bench.beam_power_for_intensity(self.reader.name, self.read_intensity))
-        if not self.reader.emission:
-            self.reader.emission_on()
+        self.reader.ensure_emission()
         # One raster, not blocks: each block parks the beam on its first pixel for the lead-in, an
         # extra read dose that a photoswitchable film remembers.
         image = scan_image(self.galvo, self.detector, axis, axis, self.read_dwell, should_stop=self.should_stop,
@@ -178,8 +176,7 @@ class Photopatterning(BenchProcedure):
         step = self.pixel / 2
         axis = np.arange(-half, half + step / 2, step)
         self.reader.set_power(self.bench.beam_power_for_intensity(self.reader.name, self.erase_intensity))
-        if not self.reader.emission:
-            self.reader.emission_on()
+        self.reader.ensure_emission()
         self.galvo.raster(axis, axis, self.erase_dwell)
         self.reader.set_power(0.0)
 

@@ -42,6 +42,13 @@ class RiseTime(ParticleExperiment):
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
+        most = self.detector.limits.max_bins
+        for what, length, width in (("rise trace", self.rise_duration, self.bin_width),
+                                    ("decay trace", self.decay_duration, self.decay_bin_width)):
+            bins = int(round((self.pre_trigger + length) / width))
+            if bins > most:
+                raise ValueError(f"a {what} of {bins} bins ({self.pre_trigger + length:g} s in {width:g} s bins) is "
+                                 f"more than {self.detector.name} records ({most}); use wider bins")
         self.check_powers(self.search_intensity)
         if self.intensities.strip().lower() != "auto":
             self.check_powers(*parse_list(self.intensities, "intensities"))
@@ -65,8 +72,7 @@ class RiseTime(ParticleExperiment):
             self.aim()
             plan = parse_list(self.intensities, "intensities")
         self.pump.set_power(0.0)
-        if not self.pump.emission:
-            self.pump.emission_on()
+        self.pump.ensure_emission()
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break

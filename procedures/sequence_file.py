@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from anplab.instruments.input_files import read_text
 from anplab.instruments.yaml_lines import BenchFileError, load_with_lines
 
 from .catalog import PROCEDURES, ParameterProblem, configure
@@ -66,11 +67,7 @@ class SequencePlan:
 
 def load_sequence(path: str | Path) -> SequencePlan:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BenchFileError(str(path), None, None, f"cannot read the sequence file: {error.strerror}") from None
-    return parse_sequence(text, str(path), default_name=path.stem)
+    return parse_sequence(read_text(path, "sequence file"), str(path), default_name=path.stem)
 
 
 def parse_sequence(text: str, source: str = "<sequence>", *, default_name: str = "sequence") -> SequencePlan:

@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from anplab.instruments.input_files import read_bytes, read_text
+from anplab.instruments.interrupts import held_interrupts
 from anplab.instruments.yaml_lines import BenchFileError
 
 from .base import BenchProcedure
 from .catalog import configure
-from .run_folder import RunFolder, write_json_atomically
+from .run_folder import RunFolder, RunFolderError, write_json_atomically
 from .runner import HEADER_POINT, resume_run, run_procedure
 from .sequence_file import SequencePlan, parse_sequence
 
@@ -72,8 +73,6 @@ def run_sequence(plan: SequencePlan, out_dir: str | Path, bench, *,
     turned into it) ends the current item cleanly and is re-raised.
     """
     procedures = check_plan(plan, bench)
-    folder = RunFolder.create(out_dir, plan.name)
-    (folder.path / "sequence.yaml").write_text(plan.text, encoding="utf-8")
     state = {
         "name": plan.name, "source": plan.source, "on_error": plan.on_error, "bench": plan.bench,
         "status": "running", "started": _now(), "ended": None,
@@ -82,20 +81,29 @@ def run_sequence(plan: SequencePlan, out_dir: str | Path, bench, *,
                    "run_folder": None}
                   for item in plan.items],
     }
+
+    def populate(folder: RunFolder) -> None:
+        (folder.path / "sequence.yaml").write_text(plan.text, encoding="utf-8")
+        _write(folder, state)
+
+    folder = RunFolder.create(out_dir, plan.name, populate=populate)
     return _run_items(folder, state, procedures, progress=progress, should_stop=should_stop)
 
 
 def resume_sequence(folder: str | Path, bench, *,
                     progress: Callable[[int, float], None] | None = None,
                     should_stop: Callable[[], bool] | None = None) -> SequenceOutcome:
-    """Carry on a sequence that did not finish, in its own folder (see the module's notes)."""
-    folder = RunFolder(Path(folder))
+    """Carry on a sequence that did not finish, in its own folder (see the module's notes).
+
+    The sequence folder is owned for the whole resume (RunFolderBusy if the sequence still runs)."""
+    folder = folder if isinstance(folder, RunFolder) else RunFolder(Path(folder))
+    folder.acquire()
     state = read_sequence_state(folder.path)
     if state["status"] == "ended" and state["ended"] == "finished":
         from .runner import NothingToResume
 
         raise NothingToResume(f"{folder.path} holds a finished sequence: nothing to resume")
-    plan = parse_sequence((folder.path / "sequence.yaml").read_text(encoding="utf-8"), state["source"])
+    plan = parse_sequence(read_text(folder.path / "sequence.yaml", "sequence file"), state["source"])
     procedures = check_plan(plan, bench)
     state.setdefault("resumed", []).append({"at": _now(), "previous_end": state.get("ended") or "killed"})
     state.update(status="running", ended=None)
@@ -103,7 +111,19 @@ def resume_sequence(folder: str | Path, bench, *,
 
 
 def read_sequence_state(path: str | Path) -> dict:
-    return json.loads((Path(path) / "sequence.json").read_text(encoding="utf-8"))
+    """sequence.json, checked to be what a sequence wrote (RunFolderError otherwise)."""
+    where = Path(path) / "sequence.json"
+    try:
+        state = json.loads(read_bytes(where, "run state"))
+    except BenchFileError as error:
+        raise RunFolderError(f"{where}: {error.reason}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise RunFolderError(f"{where}: not valid JSON (the file is damaged)") from None
+    items = state.get("items") if isinstance(state, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) and {"index", "status", "procedure"} <= set(item)
+                                              for item in items) or not isinstance(state.get("source"), str):
+        raise RunFolderError(f"{where}: not a sequence record anplab wrote")
+    return state
 
 
 def _run_items(folder: RunFolder, state: dict, procedures: list[BenchProcedure], *, progress, should_stop,
@@ -130,12 +150,21 @@ def _run_items(folder: RunFolder, state: dict, procedures: list[BenchProcedure],
             if outcome in ("stopped", "interrupted"):
                 ended = outcome
                 break
-    except KeyboardInterrupt:
-        _end(folder, state, "interrupted")
+    except KeyboardInterrupt as stop:
+        with held_interrupts(reraise=False):
+            _end(folder, state, "interrupted")
+            folder.stop_log()
+            folder.release()
+        stop.run_folder = folder.path  # resume the sequence, not only its item
         raise
-    finally:
+    except BaseException:
         folder.stop_log()
-    _end(folder, state, ended)
+        folder.release()
+        raise
+    with held_interrupts(reraise=False):
+        _end(folder, state, ended)
+        folder.stop_log()
+        folder.release()
     return SequenceOutcome(folder.path, ended, state["items"])
 
 
@@ -161,8 +190,11 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
         if _resumable(run_path):
             outcome = resume_run(procedure, run_path, progress=item_progress, should_stop=stop)
         else:
-            if run_path.exists():
-                shutil.rmtree(run_path)  # killed before its first entry: nothing worth keeping
+            if run_path.exists():  # not a run that can be carried on: keep it aside, never delete what is there
+                aside = run_path.with_name(f"{run_path.name}.set-aside-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}")
+                run_path.rename(aside)
+                log.warning("item %d: %s could not be resumed; kept as %s, the item starts again", item["index"],
+                            run_path.name, aside.name)
             outcome = run_procedure(procedure, folder.path, folder_name=name, progress=item_progress,
                                     should_stop=stop)
     except KeyboardInterrupt:
@@ -212,8 +244,16 @@ def _repeat_last_setup(folder: RunFolder, state: dict, procedures: list[BenchPro
 
 
 def _resumable(run_path: Path) -> bool:
-    ledger = run_path / "points.log"
-    return ledger.exists() and any(p["key"] == HEADER_POINT for p in RunFolder(run_path).committed_points())
+    """Whether an item's folder holds a run to carry on (else it never got going, or is not a run folder)."""
+    folder = RunFolder(run_path)
+    if not (run_path / "metadata.json").is_file():
+        return False
+    try:
+        folder.read_metadata()
+        return any(p["key"] == HEADER_POINT for p in folder.committed_points())
+    except RunFolderError as error:
+        log.warning("%s cannot be resumed (%s): the item starts again", run_path, error)
+        return False
 
 
 def _end(folder: RunFolder, state: dict, ended: str) -> None:

@@ -80,7 +80,10 @@ class Thermometry(ParticleExperiment):
                 steps.append((f"rise-{k}", self.measure_rise))
             if all(self.completed(key) for key, _ in steps):
                 continue  # done before the run was resumed
-            self.hold_at(kelvin)
+            if any(self.completed(key) for key, _ in steps) and self.restored:
+                self.watch_temperature(self.controller, kelvin)  # the restored cryostat holds it still
+            else:  # on real hardware a resume finds the cryostat wherever it went meanwhile: hold again
+                self.hold_at(kelvin)
             for key, measure in steps:
                 self.point(key, lambda: measure(kelvin))
             self.progress((k + 1) / len(plan))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from .clock import SimulationClock
 from .counterparts import head_rating_w
 from .physics.detection import Detection
@@ -82,16 +84,20 @@ def build_world(config, clock: SimulationClock) -> World:
     return world
 
 
-def _set_sag(laser: str, factor: float):
-    def apply(world) -> None:
-        world.lasers[laser].sag = factor
+# Scheduled faults are state (the ones still to come are checkpointed with the world): partials of
+# module-level functions, so that they pickle.
+def _apply_sag(laser: str, factor: float, world) -> None:
+    world.lasers[laser].sag = factor
 
-    return apply
+
+def _apply_kick(kelvin: float, world) -> None:
+    world.cryostat.stage_k += kelvin
+    world.cryostat.sample_k += kelvin
+
+
+def _set_sag(laser: str, factor: float):
+    return partial(_apply_sag, laser, factor)
 
 
 def _kick(kelvin: float):
-    def apply(world) -> None:
-        world.cryostat.stage_k += kelvin
-        world.cryostat.sample_k += kelvin
-
-    return apply
+    return partial(_apply_kick, kelvin)

@@ -36,5 +36,24 @@ class SimulationClock:
             with self._lock:
                 self._virtual += seconds
 
+    def continue_from(self, bench_time_s: float) -> None:
+        """Carry on a run's bench time from ``bench_time_s`` (a resume without a checkpoint): the time
+        between passes, and the world lives through it (in the dark) when it next catches up."""
+        if self.realtime:
+            with self._lock:
+                self._start = min(self._start, time.monotonic() - float(bench_time_s))
+        else:
+            self.sleep(float(bench_time_s) - self.now())
+
+    def __getstate__(self) -> dict:
+        """The clock as a time on the bench (a checkpoint); a real-time clock carries on from it."""
+        return {"realtime": self.realtime, "now": self.now()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.realtime = state["realtime"]
+        self._lock = threading.Lock()
+        self._virtual = float(state["now"])
+        self._start = time.monotonic() - self._virtual
+
     def __repr__(self) -> str:
         return f"SimulationClock({'real' if self.realtime else 'virtual'} time, t={self.now():.6f} s)"

@@ -37,7 +37,6 @@ from enum import Enum, IntEnum
 
 import numpy as np
 
-
 # -- constants: the names and values of nidaqmx.constants ---------------------------------------------
 READ_ALL_AVAILABLE = -1
 WAIT_INFINITELY = -1.0
@@ -229,6 +228,17 @@ class SimulatedNidaqmx:
             self.devices.add(terminal.strip("/").split("/")[0].lower())
         if not self.devices:
             self.devices.add("dev1")
+
+    #: What a checkpoint of the simulated bench keeps (the rest is the module's face and the bench's wiring).
+    _STATE = ("tasks_created", "_ao_volts")
+
+    def __getstate__(self) -> dict:
+        return {key: getattr(self, key) for key in self._STATE}
+
+    def __setstate__(self, state: dict) -> None:
+        for key in self._STATE:
+            if key in state:
+                setattr(self, key, state[key])
 
     def Task(self, new_task_name: str = "") -> _Task:  # noqa: N802 - the nidaqmx name
         """Create a task, like ``nidaqmx.Task(new_task_name="")``."""

@@ -10,6 +10,7 @@ validated bench-file entries); nothing here imports from above.
 
 from __future__ import annotations
 
+from . import checkpoint
 from .adapter import SimulatedAdapter
 from .bench_world import build_world
 from .clock import SimulationClock
@@ -52,3 +53,11 @@ class SimulatedTransport:
             self._nidaqmx = SimulatedNidaqmx(self.world, galvo=wiring.get("galvo"),
                                              detectors=wiring.get("detectors", {}))
         return self._nidaqmx
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def checkpoint(self) -> bytes:
+        """The whole simulated side's state (see :mod:`.checkpoint`)."""
+        return checkpoint.capture(self)
+
+    def restore(self, blob: bytes) -> None:
+        checkpoint.restore(self, blob)

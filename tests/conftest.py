@@ -1,8 +1,11 @@
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The key that seals simulated-world checkpoints: the suite's own, not the user's (subprocesses inherit it).
+os.environ.setdefault("ANPLAB_STATE_DIR", tempfile.mkdtemp(prefix="anplab-state-"))
 
 _REPORTS = pytest.StashKey[list]()
 

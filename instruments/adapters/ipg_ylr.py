@@ -62,6 +62,13 @@ class YLRLaser(Laser):
         return f"IPG YLR s/n {self.driver.serial_number}, firmware {self.driver.firmware_version}"
 
 
+def switch_off(driver: IPGYLR) -> bool:
+    """Emission off, diode current to zero; whether the laser then reports emission off."""
+    driver.emission_off()
+    driver.current_setpoint = 0.0
+    return not driver.emission_enabled
+
+
 ENTRY = DriverEntry(
     key="ipg_ylr",
     role="laser",
@@ -71,4 +78,5 @@ ENTRY = DriverEntry(
     check_address=visa_address_problem,
     settings=Settings,
     rated_power_w=lambda spec: spec.settings.max_output_w,
+    switch_off=switch_off,
 )

@@ -119,6 +119,14 @@ class CLD1015Laser(Laser):
             raise InstrumentFault(self.name, f"{what}: {details}")
 
 
+def switch_off(driver: ThorlabsCLD1015) -> bool:
+    """Laser output off, current setpoint to zero (the TEC stays on: it protects the diode); whether the
+    controller then reports the laser off."""
+    driver.laser_enabled = False
+    driver.current_setpoint = 0.0
+    return not driver.laser_enabled
+
+
 ENTRY = DriverEntry(
     key="thorlabs_cld1015",
     role="laser",
@@ -128,4 +136,5 @@ ENTRY = DriverEntry(
     check_address=visa_address_problem,
     settings=Settings,
     rated_power_w=_rated_power_w,
+    switch_off=switch_off,
 )

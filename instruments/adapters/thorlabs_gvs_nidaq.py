@@ -15,8 +15,8 @@ import numpy as np
 from anplab.drivers.thorlabs_gvs_nidaq import ThorlabsGVSGalvo
 
 from ..registry import DriverEntry, nidaqmx_address_problem
-from ..settings import DriverSettings, setting
 from ..scanner import Scanner, ScannerLimits
+from ..settings import DriverSettings, setting
 
 _CHANNEL_RANGE = re.compile(r"^(?P<prefix>[A-Za-z]+)(?P<first>\d+):(?P<last>\d+)$")
 

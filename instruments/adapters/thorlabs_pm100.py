@@ -12,7 +12,6 @@ from ..registry import DriverEntry, visa_address_problem
 from ..settings import DriverSettings, setting
 
 
-
 class Settings(DriverSettings):
     wavelength_nm: float | None = setting(None, "correction wavelength set on opening", unit="nm", gt=0)
     averages: int | None = setting(None, "readings averaged per measurement, set on opening", ge=1)

@@ -80,6 +80,12 @@ class IBeamSmartLaser(Laser):
             raise InstrumentFault(self.name, str(error)) from None
 
 
+def switch_off(driver: IBeamSmart) -> bool:
+    """Emission off (``la off``); whether the laser then reports it off."""
+    driver.emission = False
+    return not driver.emission
+
+
 ENTRY = DriverEntry(
     key="toptica_ibeam_smart",
     role="laser",
@@ -89,4 +95,5 @@ ENTRY = DriverEntry(
     check_address=visa_address_problem,
     settings=Settings,
     rated_power_w=lambda spec: spec.settings.max_output_w,
+    switch_off=switch_off,
 )

@@ -55,7 +55,7 @@ def test_a_killed_sequence_resumes_and_finishes_every_item(sequence_file, tmp_pa
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1] == str(folder) and sum("finished" in line for line in lines) == 4
     keys = [p["key"] for p in RunFolder(folder / "003_power-sweep").committed_points()]
-    assert keys == ["__header__", "dark"] + [f"up-{k}" for k in range(16)]
+    assert keys == ["__header__", "dark", "aim"] + [f"up-{k}" for k in range(16)]
     state = json.loads((folder / "sequence.json").read_text())
     assert state["resumed"][0]["previous_end"] == "killed"
     assert state["repeated_for_resume"][0]["item"] == 2

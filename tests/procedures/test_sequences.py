@@ -195,7 +195,7 @@ def test_an_interrupted_sequence_resumes_where_it_stopped(tmp_path):
                                              "ended": "finished"}]
     sweep = folder / state["items"][4]["run_folder"]
     keys = [p["key"] for p in RunFolder(sweep).committed_points()]
-    assert keys == ["__header__", "dark"] + [f"up-{k}" for k in range(6)]
+    assert keys == ["__header__", "dark", "aim"] + [f"up-{k}" for k in range(6)]
     metadata = json.loads((sweep / "metadata.json").read_text())
     assert metadata["resumed"][0]["points_kept"] == len(kept) - 1
     assert metadata["bench"]["instruments"]["cryostat"]["status"]["temperature_k"] == pytest.approx(280, abs=0.3)

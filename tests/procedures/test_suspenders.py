@@ -52,7 +52,8 @@ def test_an_interlock_that_stays_open_aborts_the_run_after_the_wait(tmp_path):
     bench = bench_with({"interlock_trips": [{"at_s": 100.0}]}, {"poll_s": 1.0, "interlock": {"max_wait_s": 30}})
     outcome, metadata, data = run(PowerSweep, bench, tmp_path, **SWEEP)
     assert outcome.ended == "failed"
-    assert "interlock open on" in outcome.error and "not cleared after 30 s" in outcome.error
+    assert "emission lost" in outcome.error and "pump_1064 (interlock open)" in outcome.error
+    assert "not cleared after 30 s" in outcome.error
     assert metadata["suspensions"][0]["outcome"] == "gave up"
     assert metadata["lasers_off_at_end"] is True
     assert 0 < (data.direction == UP).sum() < 20  # what was measured before is kept

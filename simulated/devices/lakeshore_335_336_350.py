@@ -396,8 +396,17 @@ class SimulatedLakeShore(ProtocolDevice):
         return message.strip().lstrip(":").strip()
 
     def dispatch(self, message: str) -> str | None:
+        # Every command is one mnemonic (see ``lakeshore``): look it up in the declared table at once
+        # rather than trying each pattern in turn.
+        message = self.normalise(message)
+        if not message:
+            return self.empty()
+        head, _, rest = message.partition(" ")
+        method = _BY_MNEMONIC.get(head.upper())
+        if method is None:
+            return self.unknown(message)
         try:
-            return super().dispatch(message)
+            return getattr(self, method)(args=rest.strip())
         except _Rejected as rejected:
             self.event_register |= rejected.bit
             return None
@@ -972,3 +981,4 @@ class SimulatedLakeShore(ProtocolDevice):
 
 #: The mnemonics the simulated controller answers (the command coverage note counts these).
 IMPLEMENTED = tuple(sorted(form.description for form in SimulatedLakeShore.commands))
+_BY_MNEMONIC = {form.description: form.method for form in SimulatedLakeShore.commands}

@@ -4,8 +4,11 @@ pymeasure's :class:`~pymeasure.instruments.oxfordinstruments.mercuryitc.Mercuryi
 has the temperature sensor and heater channels (reading, loop setpoint, PID,
 ramp, heater voltage limit and power).  It reads the reply to every SET but
 never looks at it, and parses READ replies by their last field, so an
-``INVALID`` answer becomes a silent string.  This module adds that check on
-every reply, the control loop's heater assignment and the system catalogue.
+``INVALID`` answer becomes a silent string (and the sensor voltage a
+TypeError).  This module adds that check on every reply, the rest of the
+sensor's signals (current, power, resistance) and set-up (nickname, sensor
+type, calibration file, limits), the loop's heater assignment, PID table and
+gas-flow mode, the heater's nickname, and the system catalogue.
 
 Protocol facts relied on: commands and replies end in LF; keywords are
 case-sensitive and at most four characters.  ``READ:<noun>`` is answered
@@ -22,6 +25,7 @@ import logging
 
 from pymeasure.instruments import Channel, Instrument
 from pymeasure.instruments.oxfordinstruments.mercuryitc import Heater, MercuryiTC, TemperatureSensor
+from pymeasure.instruments.validators import strict_discrete_set
 
 from .errors import InstrumentRefused, InstrumentReplyError
 
@@ -64,8 +68,75 @@ class _CheckedReplies:
         return []
 
 
+def _last(reply: str) -> str:
+    return reply.split(":")[-1]
+
+
+def _signal(unit: str, scale: float = 1.0):
+    """A reply's last field as a number in SI units, its unit (with any SI prefix) removed."""
+    prefixes = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6}
+
+    def parse(reply: str) -> float:
+        text = _last(reply)
+        if not text.endswith(unit):
+            raise MercuryITCError(f"Mercury iTC reply {reply.strip()!r} is not in {unit}")
+        number = text[:-len(unit)]
+        factor = 1.0
+        if number and number[-1] in prefixes:
+            number, factor = number[:-1], prefixes[number[-1]]
+        return float(number) * factor * scale
+
+    return parse
+
+
 class MercuryTemperatureSensor(_CheckedReplies, TemperatureSensor):
     """A temperature sensor and its control loop, replies checked."""
+
+    current = Channel.measurement(
+        "READ:DEV:{ch}:TEMP:SIG:CURR", """Measure the sensor's excitation current in A.""",
+        preprocess_reply=lambda v: str(_signal("A")(v)))
+
+    power = Channel.measurement(
+        "READ:DEV:{ch}:TEMP:SIG:POWR", """Measure the power dissipated in the sensor in W.""",
+        preprocess_reply=lambda v: str(_signal("W")(v)))
+
+    resistance = Channel.measurement(
+        "READ:DEV:{ch}:TEMP:SIG:RES", """Measure the sensor's resistance in ohm.""",
+        preprocess_reply=lambda v: str(_signal("O")(v)))
+
+    nickname = Channel.control(
+        "READ:DEV:{ch}:TEMP:NICK", "SET:DEV:{ch}:TEMP:NICK:%s",
+        """Control the sensor's nickname (text without colons).""",
+        check_set_errors=True, preprocess_reply=_last, cast=str,
+        validator=lambda value, values: _no_colon(value))
+
+    sensor_type = Channel.control(
+        "READ:DEV:{ch}:TEMP:TYPE", "SET:DEV:{ch}:TEMP:TYPE:%s",
+        """Control the sensor type: "PTC", "NTC", "DDE" (diode) or "TCE" (thermocouple).""",
+        check_set_errors=True, preprocess_reply=_last, cast=str,
+        validator=strict_discrete_set, values=("PTC", "NTC", "DDE", "TCE"))
+
+    calibration_file = Channel.control(
+        "READ:DEV:{ch}:TEMP:CAL:FILE", "SET:DEV:{ch}:TEMP:CAL:FILE:%s",
+        """Control the calibration file the sensor converts with.""",
+        check_set_errors=True, preprocess_reply=_last, cast=str,
+        validator=lambda value, values: _no_colon(value))
+
+    limits = Channel.measurement(
+        "READ:DEV:{ch}:TEMP:CAL:HOTL", """Get the calibration's hot limit in K.""",
+        preprocess_reply=lambda v: _last(v).removesuffix("K"))
+
+    control_loop_PID_table = Channel.control(
+        "READ:DEV:{ch}:TEMP:LOOP:PIDT", "SET:DEV:{ch}:TEMP:LOOP:PIDT:%s",
+        """Control whether the loop takes its PID from the PID table (zone control).""",
+        check_set_errors=True, preprocess_reply=_last, validator=strict_discrete_set,
+        values={True: "ON", False: "OFF"}, map_values=True)
+
+    control_loop_flow_auto = Channel.control(
+        "READ:DEV:{ch}:TEMP:LOOP:FAUT", "SET:DEV:{ch}:TEMP:LOOP:FAUT:%s",
+        """Control whether the loop controls the gas flow (needle valve) automatically.""",
+        check_set_errors=True, preprocess_reply=_last, validator=strict_discrete_set,
+        values={True: "ON", False: "OFF"}, map_values=True)
 
     control_loop_heater = Channel.control(
         "READ:DEV:{ch}:TEMP:LOOP:HTR", "SET:DEV:{ch}:TEMP:LOOP:HTR:%s",
@@ -76,8 +147,21 @@ class MercuryTemperatureSensor(_CheckedReplies, TemperatureSensor):
     )
 
 
+def _no_colon(value) -> str:
+    text = str(value)
+    if not text or ":" in text or len(text) > 32:
+        raise ValueError(f"{text!r}: 1 to 32 characters, no colon (the iTC's separator)")
+    return text
+
+
 class MercuryHeater(_CheckedReplies, Heater):
     """A heater, replies checked."""
+
+    nickname = Channel.control(
+        "READ:DEV:{ch}:HTR:NICK", "SET:DEV:{ch}:HTR:NICK:%s",
+        """Control the heater's nickname (text without colons).""",
+        check_set_errors=True, preprocess_reply=_last, cast=str,
+        validator=lambda value, values: _no_colon(value))
 
 
 class MercuryITC(MercuryiTC):

@@ -5,7 +5,8 @@ port 7773 once remote control is enabled in its user interface.  Messages in
 both directions are ASCII, prefixed by their length as two decimal digits
 and not terminated: ``03GPT`` asks for the platform temperature, ``07289.904``
 is the answer.  Commands are mnemonics (``GPT``, ``GTSP``, ``STSP<kelvin>``,
-``SCD``...).  Readings come back as plain numbers in K, W or mTorr, with
+``SCD``...); there are no IEEE 488.2 common commands (``*IDN?`` is answered
+``Error: Invalid command.``), so the driver identifies the system by name.  Readings come back as plain numbers in K, W or mTorr, with
 -0.1 (printed -0.10, -0.100 or -0.10000) when the value is not available;
 actions answer ``OK``, or a sentence such as ``System not able to cooldown
 at this time``; a set point out of range is answered ``Error: Invalid set
@@ -115,7 +116,9 @@ class Cryostation(Instrument):
     stage_2_temperature = _reading("GS2T", """Measure the cold head's second stage in K (NaN if not available).""")
     platform_stability = _reading("GPS", """Measure the platform temperature stability in K (NaN if not available).""")
     sample_stability = _reading("GSS", """Measure the sample temperature stability in K (NaN if not available).""")
+    user_stability = _reading("GUS", """Measure the user thermometer's stability in K (NaN if not available).""")
     platform_heater_power = _reading("GPHP", """Measure the platform heater power in W (NaN if not available).""")
+    stage_1_heater_power = _reading("GS1HP", """Measure the stage 1 heater power in W (NaN if not available).""")
     chamber_pressure = _reading("GCP", """Measure the sample chamber pressure in mTorr (NaN if not available).""")
 
     alarm = Instrument.measurement(

@@ -12,9 +12,15 @@ from typing import Literal
 
 from pydantic import field_validator
 
-from anplab.drivers.lakeshore_335_336_350 import LakeShore350, LakeShoreTemperatureController, open_lakeshore
+from anplab.drivers.lakeshore_335_336_350 import (
+    HeaterError,
+    LakeShore350,
+    LakeShoreHeaterOutput,
+    LakeShoreTemperatureController,
+    open_lakeshore,
+)
 
-from ..errors import reading
+from ..errors import InstrumentFault, reading
 from ..registry import DriverEntry, visa_address_problem
 from ..settings import DriverSettings, setting
 from ..temperature_controller import TemperatureController, TemperatureLimits
@@ -49,7 +55,12 @@ class LakeShoreController(TemperatureController):
         self.input = getattr(driver, f"input_{letter}")
 
     def _get_temperature_k(self) -> float:
-        return reading(self.input.kelvin, "kelvin")
+        # The reading and its status travel together: a broken sensor reads as a number
+        # (often 0 K), and only RDGST? says it is not a temperature.
+        kelvin, status = self.input.reading()
+        if status:
+            raise InstrumentFault(self.name, f"input {self.input.id}: {status.describe()}")
+        return kelvin
 
     def _get_setpoint_k(self) -> float:
         return reading(self.output.setpoint, "setpoint")
@@ -76,7 +87,13 @@ class LakeShoreController(TemperatureController):
         self.output.range = _RANGES_350[value] if isinstance(self.driver, LakeShore350) else value
 
     def _get_heater_output_percent(self) -> float:
-        return reading(self.output.output, "output")
+        if not isinstance(self.output, LakeShoreHeaterOutput):
+            return reading(self.output.output, "output")
+        percent, status = self.output.output_and_status()
+        if status is not HeaterError.NO_ERROR:
+            # The controller has switched the heater off; HTRST? reports it once.
+            raise InstrumentFault(self.name, f"heater output {self.output.id}: {status.name.lower().replace('_', ' ')}")
+        return percent
 
     def _identification(self) -> str:
         return f"Lake Shore {self.driver.model}: {self.driver.id}"

@@ -1,5 +1,19 @@
 """A simulated Montana Instruments Cryostation answering its TCP protocol (length-prefixed, no terminators).
 
+Source: the commands of the Cryostation's (classic software) communication
+port as Montana Instruments' remote-control notes list them, and as the
+clients that were tested against real systems send them (qcodes-contrib's
+driver, tested on an s50).  The manual itself was not at hand: the reply
+forms here are those the clients parse.  The command set is mnemonics only:
+``GAS`` (alarm T/F), ``GCP`` (chamber pressure, mTorr), ``GPHP`` (platform
+heater power, W), ``GS1HP`` (stage 1 heater power, W), ``GPS``/``GSS``/``GUS``
+(platform/sample/user stability, K), ``GPT``/``GST``/``GUT``/``GS1T``/``GS2T``
+(temperatures, K), ``GTSP`` (setpoint), ``STSP<K>``, and the actions ``SCD``,
+``SWU``, ``SSB``, ``STP``.  It is not an IEEE 488.2 interface: ``*IDN?`` is
+not among its commands, and the software answers it as any unknown command,
+``Error: Invalid command.``; qcodes-contrib's driver, which asks ``*IDN?``
+on connecting, gets that answer (and copes with it).
+
 ``handle`` sees and returns messages without their two-digit length prefix;
 ``frame`` and ``split_frames`` put it on and take it off, for the transports
 in :mod:`.length_prefixed`.
@@ -18,9 +32,9 @@ from __future__ import annotations
 from collections import deque
 
 from ..faults import FaultPlan
-from .base import SimulatedDevice
 from .control_loop import ClockedLoop, PIDLoop, SetpointRamp
 from .length_prefixed import frame, split_frames
+from .protocol import ProtocolDevice, command
 
 PLATFORM_HEATER_MAX_W = 10.0
 ROOM_TEMPERATURE_K = 295.0
@@ -33,7 +47,7 @@ _ACTIONS = {"SCD": ("cooldown", "cooldown"), "SWU": ("warmup", "warmup"), "SSB":
             "STP": ("idle", "stop")}
 
 
-class SimulatedCryostation(SimulatedDevice):
+class SimulatedCryostation(ProtocolDevice):
     """Cryostation whose platform is the world's cold stage; the system starts cooling down."""
 
     model = "Montana Cryostation"
@@ -79,42 +93,78 @@ class SimulatedCryostation(SimulatedDevice):
         return f"{max(values) - min(values):.5f}"
 
     # -- the command set ---------------------------------------------------------------------
-    def handle(self, command: str) -> str | None:
+    def handle(self, command_text: str) -> str | None:
         with self.world.lock:
             self.world.sync()  # the past runs with the settings it had
-            return self._dispatch(command.strip())
+            return super().handle(command_text)
 
-    def _dispatch(self, command: str) -> str:
-        cryostat = self.world.cryostat
-        readings = {
-            "GPT": lambda: f"{cryostat.stage_k:.3f}",
-            "GST": lambda: f"{cryostat.sample_k:.3f}",
-            "GUT": lambda: "-0.100",
-            "GS1T": lambda: "-0.10",
-            "GS2T": lambda: "-0.10",
-            "GPS": lambda: self._stability(1),
-            "GSS": lambda: self._stability(2),
-            "GUS": lambda: "-0.10000",
-            "GPHP": lambda: f"{cryostat.heater_power_w:.3f}",
-            "GCP": lambda: "-0.1",
-            "GAS": lambda: "F",
-            "GTSP": lambda: f"{self.setpoint.target_k:.2f}",
-        }
-        if command in readings:
-            return readings[command]()
-        if command in _ACTIONS:
-            state, verb = _ACTIONS[command]
-            if self.state == state:
-                return f"System not able to {verb} at this time"
-            self.state = state
-            return "OK"
-        if command.startswith("STSP"):
-            return self._set_setpoint(command[4:].strip())
+    def empty(self) -> str:
         return "Error: Invalid command."
 
-    def _set_setpoint(self, text: str) -> str:
+    def unknown(self, message: str) -> str:
+        return "Error: Invalid command."
+
+    @command(r"GPT", flags=0)
+    def platform_temperature(self) -> str:
+        return f"{self.world.cryostat.stage_k:.3f}"
+
+    @command(r"GST", flags=0)
+    def sample_temperature(self) -> str:
+        return f"{self.world.cryostat.sample_k:.3f}"
+
+    @command(r"GUT", flags=0)
+    def user_temperature(self) -> str:
+        return "-0.100"  # no user thermometer fitted
+
+    @command(r"GS1T", flags=0)
+    @command(r"GS2T", flags=0)
+    def stage_temperature(self) -> str:
+        return "-0.10"  # the cold head's stages are not modelled
+
+    @command(r"GS1HP", flags=0)
+    def stage_1_heater_power(self) -> str:
+        return "-0.100"  # nor the stage 1 heater
+
+    @command(r"GPS", flags=0)
+    def platform_stability(self) -> str:
+        return self._stability(1)
+
+    @command(r"GSS", flags=0)
+    def sample_stability(self) -> str:
+        return self._stability(2)
+
+    @command(r"GUS", flags=0)
+    def user_stability(self) -> str:
+        return "-0.10000"
+
+    @command(r"GPHP", flags=0)
+    def platform_heater_power(self) -> str:
+        return f"{self.world.cryostat.heater_power_w:.3f}"
+
+    @command(r"GCP", flags=0)
+    def chamber_pressure(self) -> str:
+        return "-0.1"  # no vacuum gauge modelled
+
+    @command(r"GAS", flags=0)
+    def alarm_state(self) -> str:
+        return "F"
+
+    @command(r"GTSP", flags=0)
+    def get_setpoint(self) -> str:
+        return f"{self.setpoint.target_k:.2f}"
+
+    @command(r"(?P<mnemonic>SCD|SWU|SSB|STP)", flags=0)
+    def action(self, mnemonic: str) -> str:
+        state, verb = _ACTIONS[mnemonic]
+        if self.state == state:
+            return f"System not able to {verb} at this time"
+        self.state = state
+        return "OK"
+
+    @command(r"STSP(?P<text>.*)", flags=0)
+    def set_setpoint(self, text: str) -> str:
         try:
-            value = float(text)
+            value = float(text.strip())
         except ValueError:
             return "Error: Invalid set point"
         low, high = SETPOINT_RANGE_K

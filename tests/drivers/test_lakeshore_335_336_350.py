@@ -121,3 +121,113 @@ def test_open_finds_the_model_from_idn(model, cls):
 def test_open_refuses_other_instruments():
     with pytest.raises(ValueError, match="MODEL372"):
         open_lakeshore(ProtocolAdapter([("*IDN?", "LSCI,MODEL372,LSA1B2C,1.4")]))
+
+
+# -- inputs: status, set-up, curves ---------------------------------------------------------------
+from anplab.drivers.errors import InstrumentReplyError  # noqa: E402
+from anplab.drivers.lakeshore_335_336_350 import HeaterError, RelayMode, SensorStatus, SensorType  # noqa: E402
+
+
+def test_reading_status_and_its_words():
+    with expected_protocol(LakeShore336, [("RDGST? A", "000"), ("RDGST? B", "129"),
+                                          ("KRDG? C;RDGST? C", "+000.000;065")]) as ls:
+        assert ls.input_A.status == SensorStatus(0)
+        status = ls.input_B.status
+        assert status == SensorStatus.INVALID_READING | SensorStatus.SENSOR_UNITS_OVERRANGE
+        assert status.describe() == "invalid reading, sensor units overrange (S.OVER)"
+        kelvin, status = ls.input_C.reading()
+        assert kelvin == 0.0 and SensorStatus.SENSOR_UNITS_ZERO in status
+    assert SensorStatus(0).describe() == "valid reading"
+
+
+def test_a_garbled_reading_and_status_is_a_reply_error():
+    with expected_protocol(LakeShore336, [("KRDG? A;RDGST? A", "+077.0")]) as ls:
+        with pytest.raises(InstrumentReplyError):
+            ls.input_A.reading()
+
+
+def test_sensor_units_name_type_curve_and_limit():
+    with expected_protocol(LakeShore336, [
+        ("SRDG? A", "+1.02032"), ('INNAME A,"Cold stage"', None), ("INNAME? A", "Cold stage     "),
+        ("INTYPE A,2,1,0,0,1", None), ("INTYPE? A", "2,1,0,0,1"), ("INCRV A,6", None), ("INCRV? A", "06"),
+        ("TLIMIT A,350", None), ("TLIMIT? A", "+0350.0"),
+    ]) as ls:
+        assert ls.input_A.sensor == 1.02032
+        ls.input_A.name = "Cold stage"
+        assert ls.input_A.name == "Cold stage"
+        ls.input_A.sensor_setup = (SensorType.PLATINUM_RTD, 1, 0, 0, 1)
+        assert ls.input_A.sensor_setup == (SensorType.PLATINUM_RTD, 1, 0, 0, 1)
+        ls.input_A.curve = 6
+        assert ls.input_A.curve == 6
+        ls.input_A.temperature_limit = 350
+        assert ls.input_A.temperature_limit == 350.0
+        with pytest.raises(ValueError):
+            ls.input_A.name = "a name far too long"
+        with pytest.raises(ValueError):
+            ls.input_A.curve = 60
+
+
+def test_curve_header_alarm_and_relays():
+    with expected_protocol(LakeShore336, [
+        ("CRVHDR? 1", "DT-470         ,STANDARD  ,2,+475.000,1"),
+        ("ALARM A,1,300,10,0.5,1,0,1", None), ("ALARM? A", "1,+300.000,+10.0000,+0.500000,1,0,1"),
+        ("ALARMST? A", "1,0"), ("ALMRST", None),
+        ("RELAY 1,2,A,1", None), ("RELAY? 1", "2,A,1"), ("RELAYST? 1", "1"),
+    ]) as ls:
+        assert ls.curve_header(1) == ("DT-470", "STANDARD", 2, 475.0, 1)
+        ls.input_A.alarm = (True, 300, 10, 0.5, True, False, True)
+        assert ls.input_A.alarm == (True, 300.0, 10.0, 0.5, True, False, True)
+        assert ls.input_A.alarm_state == (True, False)
+        ls.reset_alarms()
+        ls.relay_1.setup = (RelayMode.ALARMS, "A", 1)
+        assert ls.relay_1.setup == (RelayMode.ALARMS, "A", 1)
+        assert ls.relay_1.state is True
+
+
+def test_all_inputs_at_once():
+    with expected_protocol(LakeShore336, [("KRDG? 0", "+295.000,+294.100,+000.000,+000.000")]) as ls:
+        assert ls.kelvin_all == [295.0, 294.1, 0.0, 0.0]
+    assert not hasattr(LakeShore335, "kelvin_all")
+
+
+# -- outputs: heater set-up and status ---------------------------------------------------------------
+def test_heater_setup_and_status_of_the_336():
+    with expected_protocol(LakeShore336, [
+        ("HTRSET 1,1,4,0,2", None), ("HTRSET? 1", "1,4,+0.000,2"), ("HTRST? 1", "0"),
+        ("HTR? 1;HTRST? 1", "+045.2;2"), ("AOUT? 3", "+012.50"),
+    ]) as ls:
+        ls.output_1.heater_setup = (1, 4, 0, 2)
+        assert ls.output_1.heater_setup == (1, 4, 0.0, 2)
+        assert ls.output_1.heater_status is HeaterError.NO_ERROR
+        assert ls.output_1.output_and_status() == (45.2, HeaterError.SHORT)
+        assert ls.output_3.analog_output == 12.5
+
+
+def test_heater_setup_of_the_335_carries_the_output_type():
+    with expected_protocol(LakeShore335, [("HTRSET 2,1,1,2,0,1", None), ("HTRSET? 2", "1,1,2,+0.000,1")]) as ls:
+        ls.output_2.heater_setup = (1, 1, 2, 0, 1)
+        assert ls.output_2.heater_setup == (1, 1, 2, 0.0, 1)
+
+
+# -- instrument: registers, display, mode ---------------------------------------------------------------
+def test_enable_registers_status_byte_and_interface_mode():
+    with expected_protocol(LakeShore336, [
+        ("*ESE 32", None), ("*ESE?", "32"), ("*SRE 32", None), ("*SRE?", "32"), ("*STB?", "96"),
+        ("MODE 1", None), ("MODE?", "1"), ("BRIGT 16", None), ("DISPFLD 2,1,1", None), ("DISPFLD? 2", "1,1"),
+        ("*CLS", None), ("*RST", None), ("*OPC?", "1"),
+    ]) as ls:
+        ls.event_enable = EventStatus.COMMAND_ERROR
+        assert ls.event_enable == EventStatus.COMMAND_ERROR
+        ls.service_request_enable = 32
+        assert ls.service_request_enable == 32
+        assert ls.status_byte == 96
+        ls.interface_mode = 1
+        assert ls.interface_mode == 1
+        ls.brightness = 16
+        ls.display_field(2, 1, 1)
+        assert ls.display_field(2) == (1, 1)
+        ls.clear()
+        ls.reset()
+        assert ls.complete == "1"
+        with pytest.raises(ValueError):
+            ls.interface_mode = 3

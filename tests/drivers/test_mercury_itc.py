@@ -103,3 +103,42 @@ def test_heater_limit_power_and_validation():
         assert itc.HTR_MB.power == 0.876
         with pytest.raises(ValueError):
             itc.HTR_MB.voltage_limit = 41
+
+
+def test_sensor_signals_in_si_units():
+    with expected_protocol(MercuryITC, [
+        ("READ:DEV:MB1.T1:TEMP:SIG:VOLT", "STAT:DEV:MB1.T1:TEMP:SIG:VOLT:529.8982mV"),
+        ("READ:DEV:MB1.T1:TEMP:SIG:CURR", "STAT:DEV:MB1.T1:TEMP:SIG:CURR:10.0000uA"),
+        ("READ:DEV:MB1.T1:TEMP:SIG:POWR", "STAT:DEV:MB1.T1:TEMP:SIG:POWR:5.2990uW"),
+        ("READ:DEV:MB1.T1:TEMP:SIG:RES", "STAT:DEV:MB1.T1:TEMP:SIG:RES:52989.8200O"),
+        ("READ:DEV:MB1.T1:TEMP:SIG:RES", "STAT:DEV:MB1.T1:TEMP:SIG:RES:INVALID"),
+    ]) as itc:
+        assert itc.TS_MB.voltage == pytest.approx(0.5298982)
+        assert itc.TS_MB.current == pytest.approx(10e-6)
+        assert itc.TS_MB.power == pytest.approx(5.299e-6)
+        assert itc.TS_MB.resistance == pytest.approx(52989.82)
+        with pytest.raises(MercuryITCError):
+            itc.TS_MB.resistance
+
+
+def test_sensor_and_heater_set_up():
+    with expected_protocol(MercuryITC, [
+        ("SET:DEV:MB1.T1:TEMP:NICK:Stage", "STAT:SET:DEV:MB1.T1:TEMP:NICK:Stage:VALID"),
+        ("READ:DEV:MB1.T1:TEMP:NICK", "STAT:DEV:MB1.T1:TEMP:NICK:Stage"),
+        ("READ:DEV:MB1.T1:TEMP:TYPE", "STAT:DEV:MB1.T1:TEMP:TYPE:DDE"),
+        ("READ:DEV:MB1.T1:TEMP:CAL:HOTL", "STAT:DEV:MB1.T1:TEMP:CAL:HOTL:500.0000K"),
+        (f"SET:{LOOP}:PIDT:OFF", f"STAT:SET:{LOOP}:PIDT:OFF:VALID"),
+        (f"READ:{LOOP}:FAUT", f"STAT:{LOOP}:FAUT:OFF"),
+        ("SET:DEV:MB0.H1:HTR:NICK:Main", "STAT:SET:DEV:MB0.H1:HTR:NICK:Main:VALID"),
+    ]) as itc:
+        itc.TS_MB.nickname = "Stage"
+        assert itc.TS_MB.nickname == "Stage"
+        assert itc.TS_MB.sensor_type == "DDE"
+        assert itc.TS_MB.limits == 500.0
+        itc.TS_MB.control_loop_PID_table = False
+        assert itc.TS_MB.control_loop_flow_auto is False
+        itc.HTR_MB.nickname = "Main"
+        with pytest.raises(ValueError):
+            itc.TS_MB.nickname = "a:b"
+        with pytest.raises(ValueError):
+            itc.TS_MB.sensor_type = "RTD"

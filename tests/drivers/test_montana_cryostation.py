@@ -93,3 +93,9 @@ def test_a_reply_without_length_raises():
     with expected_protocol(Cryostation, [("03GPT", "OK")]) as cryo:
         with pytest.raises(CryostationError, match="length"):
             cryo.platform_temperature
+
+
+def test_stage_1_heater_and_user_stability():
+    with expected_protocol(Cryostation, [("05GS1HP", "051.250"), ("03GUS", "08-0.10000")]) as cryo:
+        assert cryo.stage_1_heater_power == 1.25
+        assert math.isnan(cryo.user_stability)

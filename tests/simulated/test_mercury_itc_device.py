@@ -73,7 +73,7 @@ def test_device_speaks_the_protocol(bench):
 @pytest.mark.parametrize("command, reply", [
     (f"SET:{LOOP}:TSET:900", f"STAT:SET:{LOOP}:TSET:900:INVALID"),
     (f"SET:{LOOP}:ENAB:MAYBE", f"STAT:SET:{LOOP}:ENAB:MAYBE:INVALID"),
-    (f"SET:{LOOP}:FOO:1", f"STAT:SET:{LOOP}:FOO:1:INVALID"),
+    (f"SET:{LOOP}:FOO:1", f"STAT:SET:{LOOP}:FOO:INVALID"),  # INVALID right after the term not understood
     ("SET:DEV:MB0.H1:HTR:VLIM:50", "STAT:SET:DEV:MB0.H1:HTR:VLIM:50:INVALID"),
     ("SET:DEV:MB1.T1:TEMP:SIG:TEMP:5", "STAT:SET:DEV:MB1.T1:TEMP:SIG:TEMP:5:INVALID"),
     ("READ:DEV:MB1.T1:TEMP:SIG:FOO", "STAT:DEV:MB1.T1:TEMP:SIG:FOO:INVALID"),
@@ -199,3 +199,49 @@ def test_the_sample_temperature_feeds_the_physics(bench):
     cold = emission_at_fixed_pump()
     assert world.sample.temperature_k == pytest.approx(77.0, abs=0.2)
     assert cold > 1.5 * warm > 0
+
+
+@pytest.mark.parametrize("write, query, reply", [
+    ("SET:DEV:MB1.T1:TEMP:NICK:Stage", "READ:DEV:MB1.T1:TEMP:NICK", "STAT:DEV:MB1.T1:TEMP:NICK:Stage"),
+    ("SET:DEV:MB1.T1:TEMP:TYPE:PTC", "READ:DEV:MB1.T1:TEMP:TYPE", "STAT:DEV:MB1.T1:TEMP:TYPE:PTC"),
+    ("SET:DEV:MB1.T1:TEMP:CAL:OFFS:0.5", "READ:DEV:MB1.T1:TEMP:CAL:OFFS", "STAT:DEV:MB1.T1:TEMP:CAL:OFFS:0.5000"),
+    (f"SET:{LOOP}:PIDT:ON", f"READ:{LOOP}:PIDT", f"STAT:{LOOP}:PIDT:ON"),
+    (f"SET:{LOOP}:FSET:25", f"READ:{LOOP}:FSET", f"STAT:{LOOP}:FSET:25.0000"),
+    (f"SET:{LOOP}:TSET:80K", f"READ:{LOOP}:TSET", f"STAT:{LOOP}:TSET:80.0000K"),
+    ("SET:DEV:MB0.H1:HTR:RES:50", "READ:DEV:MB0.H1:HTR:RES", "STAT:DEV:MB0.H1:HTR:RES:50.0000"),
+    ("SET:DEV:MB0.H1:HTR:NICK:Main", "READ:DEV:MB0.H1:HTR:NICK", "STAT:DEV:MB0.H1:HTR:NICK:Main"),
+    ("SET:SYS:DISP:BRIG:50", "READ:SYS:DISP:BRIG", "STAT:SYS:DISP:BRIG:50.0000"),
+])
+def test_a_set_changes_what_the_read_returns(bench, write, query, reply):
+    device = bench.devices["cryostat"]
+    assert device.handle(write).endswith(":VALID")
+    assert device.handle(query) == reply
+
+
+def test_sensor_signals_and_what_a_diode_lacks(bench):
+    device = bench.devices["cryostat"]
+    volts = device.handle("READ:DEV:MB1.T1:TEMP:SIG:VOLT")
+    assert volts.startswith("STAT:DEV:MB1.T1:TEMP:SIG:VOLT:") and volts.endswith("mV")
+    assert 500 < float(volts.split(":")[-1][:-2]) < 560  # a silicon diode near room temperature
+    assert device.handle("READ:DEV:MB1.T1:TEMP:SIG:CURR") == "STAT:DEV:MB1.T1:TEMP:SIG:CURR:10.0000uA"
+    assert device.handle("READ:DEV:MB1.T1:TEMP:SIG:SLOP") == "STAT:DEV:MB1.T1:TEMP:SIG:SLOP:INVALID"
+    assert device.handle("SET:DEV:MB0.H1:HTR:RES:5") == "STAT:SET:DEV:MB0.H1:HTR:RES:5:INVALID"  # 20-100 ohm
+    assert device.handle("SET:DEV:MB1.T1:TEMP:CAL:HOTL:600") == "STAT:SET:DEV:MB1.T1:TEMP:CAL:HOTL:600:INVALID"
+
+
+def test_setting_the_heater_voltage_is_manual_operation(bench):
+    device, clock = bench.devices["cryostat"], bench.clock
+    device.handle(f"SET:{LOOP}:ENAB:OFF")
+    device.handle("SET:DEV:MB0.H1:HTR:VLIM:20")
+    assert device.handle("SET:DEV:MB0.H1:HTR:SIG:VOLT:10").endswith(":VALID")
+    clock.sleep(1.0)
+    assert device.handle(f"READ:{LOOP}:HSET") == f"STAT:{LOOP}:HSET:50.0000"
+    assert device.handle("READ:DEV:MB0.H1:HTR:SIG:POWR") == "STAT:DEV:MB0.H1:HTR:SIG:POWR:4.0000W"
+    assert device.handle("SET:DEV:MB0.H1:HTR:SIG:VOLT:30").endswith(":INVALID")  # above VLIM
+
+
+def test_the_catalogue_system_and_identity(bench):
+    device = bench.devices["cryostat"]
+    assert device.handle("READ:SYS:MAN:SERL") == "STAT:SYS:MAN:SERL:232150255"
+    assert device.handle("READ:SYS:TIME").count(":") == 5
+    assert device.handle("READ:SYS:FOO") == "STAT:SYS:FOO:INVALID"

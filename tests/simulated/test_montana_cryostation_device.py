@@ -193,3 +193,11 @@ def test_the_sample_temperature_feeds_the_physics(bench):
     cold = emission_at_fixed_pump()
     assert world.sample.temperature_k == pytest.approx(77.0, abs=0.2)
     assert cold > 1.5 * warm > 0
+
+
+@pytest.mark.parametrize("command, reply", [
+    ("GS1HP", "-0.100"), ("GUS", "-0.10000"), ("*IDN?", "Error: Invalid command."), ("", "Error: Invalid command."),
+    ("gpt", "Error: Invalid command."),
+])
+def test_more_of_the_command_list(bench, command, reply):
+    assert bench.devices["cryostat"].handle(command) == reply

@@ -2,10 +2,13 @@
 
 **Command set**, against the remote-programming chapter of SRS's "Model
 SR400 Gated Photon Counter" manual (Revision 2.6, 02/2007; the command list
-is unchanged in 2.7, 11/2018): every command of its detailed command list is
-implemented except the front-panel simulation commands the manual's own
-pages we could read do not describe (see the report in the README's notes).
-Mode: CM, CI, CP, NP, NE, DT.  Levels: DS, DM, DY, DL, DZ, TS, TL, PM, PY,
+lists the same commands in 2.7, 11/2018).  Of that manual only some pages
+could be read for this simulation (the syntax, mode, level, part of the
+gate, store/recall, data and status pages, and the abridged list of the
+interface, store/recall, data and status commands); the front-panel page
+could not, so CS, CH, CR and NN follow the existing driver and any other
+front-panel command there is not implemented.  Implemented:
+mode: CM, CI, CP, NP, NE, DT.  Levels: DS, DM, DY, DL, DZ, TS, TL, PM, PY,
 PL, PZ (the two rear-panel analog ports).  Gates: GM, GY, GD, GW, GZ.  Front
 panel: CS, CH, CR, NN.  Interface: CL, SV, SS, SI, SW, SE.  Store/recall:
 ST, RC.  Data: QA, QB, QA m, QB m, EA, EB, ET, FA, FB, FT, XA, XB.  Syntax

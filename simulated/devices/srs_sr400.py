@@ -583,6 +583,13 @@ class SimulatedSR400(ProtocolDevice):
         self.read_termination = "".join(map(chr, codes)) if codes else "\r"
         return None
 
+    @backdoor
+    def connect_by(self, interface: str) -> None:
+        """Which of the SR400's ports the host talks through: "rs232" (as served) or "gpib"."""
+        if interface not in ("rs232", "gpib"):
+            raise ValueError(f"the SR400 has an RS-232 and a GPIB port, not {interface!r}")
+        self.interface = interface
+
     def _rs232_only(self) -> None:
         if self.interface != "rs232":
             raise _BadCommand("an RS-232 command sent over GPIB")

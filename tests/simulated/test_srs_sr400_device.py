@@ -165,7 +165,7 @@ def test_se_changes_the_end_of_record_and_sw_sets_the_wait(device):
     assert device.frame("3") == b"3\r\n"
     assert ask(device, "SE") is None and device.read_termination == "\r"
     assert ask(device, "SW3") is None and device.character_wait == 3
-    device.interface = "gpib"  # SE and SW are RS-232 commands
+    device.backdoor_call("connect_by", interface="gpib")  # SE and SW are RS-232 commands
     assert ask(device, "SE10") is None and ask(device, "SS7") == "1" and device.read_termination == "\r"
 
 

@@ -120,11 +120,6 @@ class SimulatedIBeamSmart(ProtocolDevice):
         # The reply is complete as built by handle(): it ends with CR LF, or with the prompt.
         return reply.encode(self.encoding)
 
-    def exchange(self, command: str) -> str | None:
-        with self.lock:
-            self.commands_handled += 1
-            return self.faults.apply(self.handle(command))
-
     def handle(self, message: str) -> str:
         # The echo (when on) completes the command line before the command takes effect.
         first = message.strip() if self.echo else ""

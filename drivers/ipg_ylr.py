@@ -7,6 +7,14 @@ at 57600 baud, 8 data bits, no parity, 1 stop bit, or a TCP socket (port
 laser does not know is answered "BCMD"; a refused or out-of-range one
 "ERR: <reason>".  Diode current is set in per cent of the maximum; the output
 power reads "Off" with emission off and "Low" below the measurable range.
+
+What the status word can tell about faults (see
+:mod:`anplab.simulated.devices.ipg_ylr` for the sources and what is
+uncertain): the error bits (:data:`LATCHED_ERRORS`) stay set until
+:meth:`IPGYLR.reset_errors`, so a fault that came and went between two
+looks is still seen; the interlock bit is set only while the circuit is
+open, and emission stays off after a trip, so a trip that has cleared shows
+as emission off that was not asked for.
 """
 
 from __future__ import annotations
@@ -55,6 +63,11 @@ class YLRStatus(IntFlag):
     EMISSION_STARTUP = 1 << 15
     UNEXPECTED_EMISSION = 1 << 17
     KEYSWITCH_REMOTE = 1 << 21
+
+
+#: Fault bits that stay set (and keep emission off) until RERR.
+LATCHED_ERRORS = (YLRStatus.OVERTEMPERATURE | YLRStatus.HIGH_BACKREFLECTION | YLRStatus.MODULE_FAILED
+                  | YLRStatus.POWER_SUPPLY_OFF | YLRStatus.UNEXPECTED_EMISSION)
 
 
 def _payload(mnemonic: str):
@@ -170,6 +183,14 @@ class IPGYLR(Instrument):
         cast=str,
     )
 
+    emission_time = Instrument.measurement(
+        "RET",
+        """Get the accumulated emission time in hours.""",
+        preprocess_reply=_payload("RET"),
+        cast=str,
+        get_process=_decimal,
+    )
+
     @property
     def emission_enabled(self) -> bool:
         """Get whether the laser is emitting (status bit 2)."""
@@ -179,6 +200,26 @@ class IPGYLR(Instrument):
     def interlock_open(self) -> bool:
         """Get whether the interlock circuit is open (status bit 10)."""
         return YLRStatus.INTERLOCK_OPEN in self.status
+
+    @property
+    def latched_errors(self) -> YLRStatus:
+        """Get the fault bits now set (:data:`LATCHED_ERRORS`); they stay set until :meth:`reset_errors`."""
+        return self.status & LATCHED_ERRORS
+
+    @property
+    def aiming_beam_enabled(self) -> bool:
+        """Get whether the guide laser is on (status bit 8)."""
+        return YLRStatus.AIMING_BEAM in self.status
+
+    @property
+    def keyswitch_remote(self) -> bool:
+        """Get whether the keyswitch is in REMOTE, which remote control needs (status bit 21)."""
+        return YLRStatus.KEYSWITCH_REMOTE in self.status
+
+    @property
+    def identification(self) -> str:
+        """Get the identification: serial number and firmware version."""
+        return f"IPG YLR s/n {self.serial_number}, firmware {self.firmware_version}"
 
     def _command(self, mnemonic: str) -> None:
         reply = self.ask(mnemonic).strip()
@@ -204,6 +245,18 @@ class IPGYLR(Instrument):
     def reset_errors(self) -> None:
         """Clear latched errors (RERR)."""
         self._command("RERR")
+
+    def external_control(self, on: bool) -> None:
+        """Let the analog input set the power (EEC), or the serial setpoint (DEC)."""
+        self._command("EEC" if on else "DEC")
+
+    def modulation(self, on: bool) -> None:
+        """Enable (EMOD) or disable (DMOD) modulation through the modulation input."""
+        self._command("EMOD" if on else "DMOD")
+
+    def hardware_emission_control(self, on: bool) -> None:
+        """Let the hardware enable input control emission (ELE), or the serial commands (DLE)."""
+        self._command("ELE" if on else "DLE")
 
     def check_set_errors(self) -> list:
         """Read the echo of a set command; raise IPGLaserError on BCMD or ERR."""

@@ -173,6 +173,56 @@ class SR400Discriminator(Channel):
     )
 
 
+    scan_step = Channel.control(
+        "DY{ch}", "DY{ch},%.4f",
+        """Control the step added to the threshold after each count period in SCAN mode, in volts
+        (float -0.02 to 0.02, 0.2 mV steps).""",
+        validator=strict_range,
+        values=[-0.02, 0.02],
+        check_set_errors=True,
+    )
+
+    current_level = Channel.measurement(
+        "DZ{ch}",
+        """Measure the threshold in use now, in volts (the start level plus the steps of a scan).""",
+    )
+
+
+class SR400Port(Channel):
+    """Rear-panel analog output PORT1 or PORT2: a fixed level or one scanned with the count periods."""
+
+    mode = Channel.control(
+        "PM{ch}", "PM{ch},%d",
+        """Control whether the output is fixed or scanned (:class:`DiscriminatorMode`: FIXED or SCAN).""",
+        validator=strict_discrete_set,
+        values=list(DiscriminatorMode),
+        cast=int,
+        get_process=DiscriminatorMode,
+        check_set_errors=True,
+    )
+
+    level = Channel.control(
+        "PL{ch}", "PL{ch},%.3f",
+        """Control the output level (the start level when scanned), in volts (float -10 to 10, 5 mV steps).""",
+        validator=strict_range,
+        values=[-10.0, 10.0],
+        check_set_errors=True,
+    )
+
+    scan_step = Channel.control(
+        "PY{ch}", "PY{ch},%.3f",
+        """Control the step added after each count period in SCAN mode, in volts (float -0.5 to 0.5, 5 mV).""",
+        validator=strict_range,
+        values=[-0.5, 0.5],
+        check_set_errors=True,
+    )
+
+    current_level = Channel.measurement(
+        "PZ{ch}",
+        """Measure the output level now, in volts.""",
+    )
+
+
 class SR400Gate(Channel):
     """Gate generator A or B, triggered by the TRIG input."""
 
@@ -200,6 +250,20 @@ class SR400Gate(Channel):
         validator=strict_range,
         values=[5e-9, 999.2e-3],
         check_set_errors=True,
+    )
+
+    scan_step = Channel.control(
+        "GY{ch}", "GY{ch},%.4g",
+        """Control the step added to the delay after each count period in SCAN mode, in seconds
+        (float 0 to 99.92E-3, four significant digits).""",
+        validator=strict_range,
+        values=[0.0, 99.92e-3],
+        check_set_errors=True,
+    )
+
+    current_delay = Channel.measurement(
+        "GZ{ch}",
+        """Measure the gate delay in use now, in seconds (the start delay plus the steps of a scan).""",
     )
 
 
@@ -239,6 +303,8 @@ class SR400(Instrument):
     discriminator_t = Instrument.ChannelCreator(SR400Discriminator, 2)
     gate_a = Instrument.ChannelCreator(SR400Gate, 0)
     gate_b = Instrument.ChannelCreator(SR400Gate, 1)
+    port_1 = Instrument.ChannelCreator(SR400Port, 1)
+    port_2 = Instrument.ChannelCreator(SR400Port, 2)
 
     # -- mode --------------------------------------------------------------------------
     count_mode = Instrument.control(
@@ -450,8 +516,18 @@ class SR400(Instrument):
         """Start a scan and get counter B's counts (FB), like :meth:`scan_a`."""
         return self._stream("FB", points, timeout_s)
 
-    def _stream(self, command: str, points: int, timeout_s: float | None) -> list[int]:
-        points = int(strict_range(points, [1, MAX_PERIODS]))
+    def buffer_both(self, points: int, timeout_s: float | None = None) -> list[tuple[int, int]]:
+        """Get both scan buffers (ET) as (A, B) pairs, like :meth:`buffer_a`."""
+        values = self._stream("ET", points, timeout_s, per_point=2)
+        return list(zip(values[0::2], values[1::2]))
+
+    def scan_both(self, points: int, timeout_s: float | None = None) -> list[tuple[int, int]]:
+        """Start a scan and get (A, B) pairs as each period ends (FT), like :meth:`scan_a`."""
+        values = self._stream("FT", points, timeout_s, per_point=2)
+        return list(zip(values[0::2], values[1::2]))
+
+    def _stream(self, command: str, points: int, timeout_s: float | None, per_point: int = 1) -> list[int]:
+        points = int(strict_range(points, [1, MAX_PERIODS])) * per_point
         with self._patience(timeout_s):
             self.write(command)
             values: list[int] = []
@@ -492,6 +568,47 @@ class SR400(Instrument):
     def clear(self) -> None:
         """Clear the instrument's interface and status (CL)."""
         self.write("CL")
+
+    # -- interface and stored settings --------------------------------------------------------
+    service_request_mask = Instrument.setting(
+        "SV%d",
+        """Set the GPIB service-request mask (int 0 to 255): status bits that raise SRQ.""",
+        validator=strict_range,
+        values=[0, 255],
+        set_process=int,
+        check_set_errors=True,
+    )
+
+    character_wait = Instrument.setting(
+        "SW%d",
+        """Set the RS-232 wait between characters the SR400 sends, in units of 3.3 ms (int 0 to 25).""",
+        validator=strict_range,
+        values=[0, 25],
+        set_process=int,
+        check_set_errors=True,
+    )
+
+    def set_end_of_record(self, terminator: str = "\r") -> None:
+        """Set the RS-232 end-of-record the SR400 sends (SE; up to four ASCII characters, default CR),
+        and read with it from now on."""
+        codes = [ord(character) for character in terminator]
+        if not 1 <= len(codes) <= 4 or max(codes) > 127:
+            raise ValueError(f"an end-of-record is one to four ASCII characters, not {terminator!r}")
+        self.write("SE" if terminator == "\r" else "SE" + ",".join(map(str, codes)))
+        self.check_set_errors()
+        connection = getattr(self.adapter, "connection", None)
+        if hasattr(connection, "read_termination"):
+            connection.read_termination = terminator
+
+    def store_settings(self, location: int) -> None:
+        """Store the instrument settings in location 1 to 9 (ST)."""
+        self.write(f"ST{int(strict_range(location, [1, 9]))}")
+        self.check_set_errors()
+
+    def recall_settings(self, location: int) -> None:
+        """Recall settings from location 1 to 9, or the defaults with 0 (RC); resets the counters."""
+        self.write(f"RC{int(strict_range(location, [0, 9]))}")
+        self.check_set_errors()
 
     def check_set_errors(self) -> list:
         """Read the command-error bit after a set; raise SR400Error if it is set."""

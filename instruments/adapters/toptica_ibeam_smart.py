@@ -1,18 +1,15 @@
-"""Toptica iBeam smart in the Laser role, on pymeasure's IBeamSmart driver: watts in, microwatts on the wire."""
+"""Toptica iBeam smart in the Laser role, on anplab's IBeamSmart driver: watts in, microwatts on the wire."""
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
-from pymeasure.instruments.toptica.ibeamsmart import IBeamSmart
+from anplab.drivers.toptica_ibeam_smart import IBeamSmart, IBeamSmartError
 
 from ..errors import InstrumentFault, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 from ..settings import DriverSettings, setting
-
-_LEVEL = re.compile(r"CH(\d+),\s*PWR:\s*([\d.]+)\s*(mW|uW)", re.IGNORECASE)
 
 
 class Settings(DriverSettings):
@@ -41,11 +38,7 @@ class IBeamSmartLaser(Laser):
         return getattr(self.driver, f"ch_{self.channel}")
 
     def _get_power_setpoint_w(self) -> float:
-        # the driver has no getter for channel levels; "show level power" lists them all
-        for number, value, unit in _LEVEL.findall(str(self.driver.ask("sh level pow"))):
-            if int(number) == self.channel:
-                return float(value) * (1e-3 if unit.lower() == "mw" else 1e-6)
-        raise InstrumentFault(self.name, f"no level reported for channel {self.channel}")
+        return self.driver.power_level(self.channel) * 1e-6
 
     def _set_power_setpoint_w(self, watts: float) -> None:
         with self._refusals():
@@ -73,10 +66,10 @@ class IBeamSmartLaser(Laser):
 
     @contextmanager
     def _refusals(self):
-        """The driver raises ValueError when the laser answers a setting with an error line."""
+        """The driver raises IBeamSmartError when the laser answers with an error line."""
         try:
             yield
-        except ValueError as error:
+        except IBeamSmartError as error:
             raise InstrumentFault(self.name, str(error)) from None
 
 

@@ -1,5 +1,29 @@
 """A simulated SRS SR400 gated photon counter: its text protocol and scan timing, counting the world's PMT.
 
+**Command set**, against the remote-programming chapter of SRS's "Model
+SR400 Gated Photon Counter" manual (Revision 2.6, 02/2007; the command list
+lists the same commands in 2.7, 11/2018).  Of that manual only some pages
+could be read for this simulation (the syntax, mode, level, part of the
+gate, store/recall, data and status pages, and the abridged list of the
+interface, store/recall, data and status commands); the front-panel page
+could not, so CS, CH, CR and NN follow the existing driver and any other
+front-panel command there is not implemented.  Implemented:
+mode: CM, CI, CP, NP, NE, DT.  Levels: DS, DM, DY, DL, DZ, TS, TL, PM, PY,
+PL, PZ (the two rear-panel analog ports).  Gates: GM, GY, GD, GW, GZ.  Front
+panel: CS, CH, CR, NN.  Interface: CL, SV, SS, SI, SW, SE.  Store/recall:
+ST, RC.  Data: QA, QB, QA m, QB m, EA, EB, ET, FA, FB, FT, XA, XB.  Syntax
+as the manual gives it: two letters, comma-separated parameters, any case,
+spaces ignored anywhere, several commands on a line separated by ``;``, a
+line ended by CR, LF or both.  A bad command or parameter is not answered:
+it sets status bit 7 (Command error) and the rest of its line is dropped.
+Replies end with the RS-232 end-of-record, CR unless changed by SE (SW and
+SE are RS-232 commands: with ``interface = "gpib"`` they are command
+errors).  Formats of the replies the manual does not spell out (levels
+``0.0100``, delays ``1E-06``) are this simulation's.  Levels, ports and
+gate delays in SCAN mode step once per completed count period, as the
+manual describes; what an unwritten store location recalls is not
+documented (here: the defaults).
+
 The bench wires the PMT named ``name`` to INPUT 1; INPUT 2, TRIG and the
 external start input are unconnected.  Counter T on the 10 MHz time base
 times each count period; a scan is N PERIODS periods, each followed by the
@@ -34,13 +58,14 @@ values, not checked against an instrument.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ..faults import FaultPlan
-from .base import SimulatedDevice
+from .protocol import ProtocolDevice, backdoor, command
 
 TICKS_PER_S = 10_000_000
 _MAX_PRESET = 9 * 10**11
@@ -53,6 +78,7 @@ _MAX_SUBBINS = 20_000
 
 # Counters, counter inputs and status bits, as the SR400 numbers them.
 _A, _B, _T = 0, 1, 2
+_BOTH = -1  # ET / FT: A1, B1, A2, B2, ...
 _CLOCK, _INPUT_1, _INPUT_2, _TRIGGER = 0, 1, 2, 3
 _ALLOWED_INPUTS = ({_CLOCK, _INPUT_1}, {_INPUT_1, _INPUT_2}, {_CLOCK, _INPUT_2, _TRIGGER})
 _A_FOR_B_PRESET = 3
@@ -152,6 +178,18 @@ def _plan(period_ticks: int, dwell_ticks: int, periods: int) -> tuple[int, list[
     return grid, starts, period_ticks // grid
 
 
+def _mnemonic(letters: str):
+    """A matcher for ``XX`` commands: the two letters, then the comma-separated parameters (spaces removed)."""
+
+    def match(message: str) -> dict[str, list[str]] | None:
+        if message[:2] != letters:
+            return None
+        rest = message[2:]
+        return {"args": rest.split(",") if rest else []}
+
+    return match
+
+
 def _int(text: str) -> int:
     if not text.lstrip("+-").isdigit():
         raise _BadCommand(text)
@@ -210,9 +248,14 @@ class _Settings:
     gate_width: list[float] = field(default_factory=lambda: [1e-6, 1e-6])
     trigger_slope: int = 0
     trigger_level: float = 0.0
+    disc_step: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    gate_step: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    port_mode: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0})
+    port_level: dict[int, float] = field(default_factory=lambda: {1: 0.0, 2: 0.0})
+    port_step: dict[int, float] = field(default_factory=lambda: {1: 0.0, 2: 0.0})
 
 
-class SimulatedSR400(SimulatedDevice):
+class SimulatedSR400(ProtocolDevice):
     """SR400 whose INPUT 1 is the world's photon counting detector named ``name``."""
 
     model = "SRS SR400"
@@ -222,6 +265,10 @@ class SimulatedSR400(SimulatedDevice):
     def __init__(self, world, name: str, *, faults: FaultPlan | None = None):
         super().__init__(world, name, faults=faults)
         self.settings = _Settings()
+        self.stored: dict[int, _Settings] = {}
+        self.srq_mask = 0
+        self.character_wait = 0
+        self.interface = "rs232"  # or "gpib": SW and SE are RS-232 commands
         self.status_byte = 0
         self.state = "reset"  # reset | counting | paused | done (end-of-scan pause)
         self._scan_periods = 0
@@ -236,15 +283,15 @@ class SimulatedSR400(SimulatedDevice):
         *lines, rest = re.split(rb"[\r\n]", buffer)
         return [line.decode(self.encoding, errors="replace") for line in lines if line], rest
 
-    def handle(self, command: str) -> str | None:
+    def handle(self, message: str) -> str | None:
         replies = []
-        for part in command.split(";"):
+        for part in message.split(";"):
             text = "".join(part.split()).upper()  # spaces are ignored anywhere
             if not text:
                 continue  # a bare terminator is harmless
             self._refresh()
             try:
-                reply = self._execute(text[:2], text[2:].split(",") if text[2:] else [])
+                reply = self.dispatch(text)
             except _BadCommand:
                 self.status_byte |= _COMMAND_ERROR
                 break  # the rest of the line is lost
@@ -252,11 +299,8 @@ class SimulatedSR400(SimulatedDevice):
                 replies.append(reply)
         return self.read_termination.join(replies) if replies else None
 
-    def _execute(self, mnemonic: str, args: list[str]) -> str | None:
-        handler = getattr(self, f"_cmd_{mnemonic}", None) if mnemonic.isalpha() and len(mnemonic) == 2 else None
-        if handler is None:
-            raise _BadCommand(mnemonic)
-        return handler(args)
+    def unknown(self, message: str) -> str | None:
+        raise _BadCommand(message)
 
     @staticmethod
     def _arity(args: list[str], low: int, high: int) -> None:
@@ -280,6 +324,7 @@ class SimulatedSR400(SimulatedDevice):
         return None
 
     # -- mode ------------------------------------------------------------------------------
+    @command(matcher=_mnemonic("CM"), description="CM")
     def _cmd_CM(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -288,6 +333,7 @@ class SimulatedSR400(SimulatedDevice):
         self._reset()  # setting the mode also resets the counters
         return None
 
+    @command(matcher=_mnemonic("CI"), description="CI")
     def _cmd_CI(self, args):
         self._arity(args, 1, 2)
         i = self._pick(args[0], range(3))
@@ -296,6 +342,7 @@ class SimulatedSR400(SimulatedDevice):
         self.settings.inputs[i] = self._pick(args[1], _ALLOWED_INPUTS[i])
         return None
 
+    @command(matcher=_mnemonic("CP"), description="CP")
     def _cmd_CP(self, args):
         self._arity(args, 1, 2)
         i = self._pick(args[0], (_B, _T))
@@ -309,6 +356,7 @@ class SimulatedSR400(SimulatedDevice):
             self._pause()  # a new preset pauses the counters; START resumes with it
         return None
 
+    @command(matcher=_mnemonic("NP"), description="NP")
     def _cmd_NP(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -325,6 +373,7 @@ class SimulatedSR400(SimulatedDevice):
                 self._end_scan()
         return None
 
+    @command(matcher=_mnemonic("NE"), description="NE")
     def _cmd_NE(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -332,6 +381,7 @@ class SimulatedSR400(SimulatedDevice):
         self.settings.scan_end = self._pick(args[0], (0, 1))
         return None
 
+    @command(matcher=_mnemonic("DT"), description="DT")
     def _cmd_DT(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -343,12 +393,15 @@ class SimulatedSR400(SimulatedDevice):
         return None
 
     # -- levels ----------------------------------------------------------------------------
+    @command(matcher=_mnemonic("DS"), description="DS")
     def _cmd_DS(self, args):
         return self._indexed(args, range(3), (0, 1), self.settings.disc_slope)
 
+    @command(matcher=_mnemonic("DM"), description="DM")
     def _cmd_DM(self, args):
         return self._indexed(args, range(3), (0, 1), self.settings.disc_mode)
 
+    @command(matcher=_mnemonic("DL"), description="DL")
     def _cmd_DL(self, args):
         def parse(text):
             value = float(_number(text))
@@ -358,6 +411,57 @@ class SimulatedSR400(SimulatedDevice):
 
         return self._indexed(args, range(3), None, self.settings.disc_level, fmt=lambda v: f"{v:.4f}", parse=parse)
 
+    @command(matcher=_mnemonic("DY"), description="DY")
+    def _cmd_DY(self, args):
+        def parse(text):
+            return self._stepped(text, 0.02, 0.0002)
+
+        return self._indexed(args, range(3), None, self.settings.disc_step, fmt=lambda v: f"{v:.4f}", parse=parse)
+
+    @command(matcher=_mnemonic("DZ"), description="DZ")
+    def _cmd_DZ(self, args):
+        """The discriminator level now: the start level plus one step per period counted in a scanned mode."""
+        self._arity(args, 1, 1)
+        i = self._pick(args[0], range(3))
+        s = self.settings
+        steps = self._completed if s.disc_mode[i] == 1 and self.state != "reset" else 0
+        return f"{s.disc_level[i] + steps * s.disc_step[i] + 0.0:.4f}"
+
+    @command(matcher=_mnemonic("PM"), description="PM")
+    def _cmd_PM(self, args):
+        return self._indexed(args, (1, 2), (0, 1), self.settings.port_mode)
+
+    @command(matcher=_mnemonic("PL"), description="PL")
+    def _cmd_PL(self, args):
+        def parse(text):
+            return self._stepped(text, 10.0, 0.005)
+
+        return self._indexed(args, (1, 2), None, self.settings.port_level, fmt=lambda v: f"{v:.3f}", parse=parse)
+
+    @command(matcher=_mnemonic("PY"), description="PY")
+    def _cmd_PY(self, args):
+        def parse(text):
+            return self._stepped(text, 0.5, 0.005)
+
+        return self._indexed(args, (1, 2), None, self.settings.port_step, fmt=lambda v: f"{v:.3f}", parse=parse)
+
+    @command(matcher=_mnemonic("PZ"), description="PZ")
+    def _cmd_PZ(self, args):
+        self._arity(args, 1, 1)
+        i = self._pick(args[0], (1, 2))
+        s = self.settings
+        steps = self._completed if s.port_mode[i] == 1 and self.state != "reset" else 0
+        return f"{s.port_level[i] + steps * s.port_step[i] + 0.0:.3f}"
+
+    @staticmethod
+    def _stepped(text: str, limit: float, resolution: float) -> float:
+        """A level within +-limit, on the instrument's resolution (no "-0")."""
+        value = float(_number(text))
+        if not -limit <= value <= limit:
+            raise _BadCommand(text)
+        return round(value / resolution) * resolution + 0.0
+
+    @command(matcher=_mnemonic("TS"), description="TS")
     def _cmd_TS(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -365,6 +469,7 @@ class SimulatedSR400(SimulatedDevice):
         self.settings.trigger_slope = self._pick(args[0], (0, 1))
         return None
 
+    @command(matcher=_mnemonic("TL"), description="TL")
     def _cmd_TL(self, args):
         self._arity(args, 0, 1)
         if not args:
@@ -376,6 +481,7 @@ class SimulatedSR400(SimulatedDevice):
         return None
 
     # -- gates -----------------------------------------------------------------------------
+    @command(matcher=_mnemonic("GM"), description="GM")
     def _cmd_GM(self, args):
         return self._indexed(args, (0, 1), (0, 1, 2), self.settings.gate_mode)
 
@@ -388,15 +494,37 @@ class SimulatedSR400(SimulatedDevice):
 
         return parse
 
+    @command(matcher=_mnemonic("GD"), description="GD")
     def _cmd_GD(self, args):
         return self._indexed(args, (0, 1), None, self.settings.gate_delay, fmt=lambda v: f"{v:.4G}",
                              parse=self._gate_parser(0.0))
 
+    @command(matcher=_mnemonic("GW"), description="GW")
     def _cmd_GW(self, args):
         return self._indexed(args, (0, 1), None, self.settings.gate_width, fmt=lambda v: f"{v:.4G}",
                              parse=self._gate_parser(5e-9))
 
+    @command(matcher=_mnemonic("GY"), description="GY")
+    def _cmd_GY(self, args):
+        def parse(text):
+            value = float(_number(text))
+            if not 0.0 <= value <= 99.92e-3:
+                raise _BadCommand(text)
+            return _gate_time(value) if value > 0 else 0.0
+
+        return self._indexed(args, (0, 1), None, self.settings.gate_step, fmt=lambda v: f"{v:.4G}", parse=parse)
+
+    @command(matcher=_mnemonic("GZ"), description="GZ")
+    def _cmd_GZ(self, args):
+        """The gate delay now: the start delay plus one scan step per period counted in SCAN mode."""
+        self._arity(args, 1, 1)
+        i = self._pick(args[0], (0, 1))
+        s = self.settings
+        steps = self._completed if s.gate_mode[i] == 2 and self.state != "reset" else 0
+        return f"{min(999.2e-3, s.gate_delay[i] + steps * s.gate_step[i]):.4G}"
+
     # -- front panel -----------------------------------------------------------------------
+    @command(matcher=_mnemonic("CS"), description="CS")
     def _cmd_CS(self, args):
         self._arity(args, 0, 0)
         if self.state == "reset":
@@ -405,6 +533,7 @@ class SimulatedSR400(SimulatedDevice):
             self._resume()
         return None  # counting goes on; a finished scan needs a reset first
 
+    @command(matcher=_mnemonic("CH"), description="CH")
     def _cmd_CH(self, args):
         self._arity(args, 0, 0)
         if self.state == "counting":
@@ -413,22 +542,78 @@ class SimulatedSR400(SimulatedDevice):
             self._reset()
         return None
 
+    @command(matcher=_mnemonic("CR"), description="CR")
     def _cmd_CR(self, args):
         self._arity(args, 0, 0)
         self._reset()
         return None
 
+    @command(matcher=_mnemonic("CL"), description="CL")
     def _cmd_CL(self, args):
         self._arity(args, 0, 0)
         self._reset()
         self.status_byte = 0
         return None
 
+    @command(matcher=_mnemonic("NN"), description="NN")
     def _cmd_NN(self, args):
         self._arity(args, 0, 0)
         return str(self._completed)
 
+    # -- interface -------------------------------------------------------------------------
+    @command(matcher=_mnemonic("SV"), description="SV")
+    def _cmd_SV(self, args):
+        self._arity(args, 1, 1)
+        self.srq_mask = self._pick(args[0], range(256))
+        return None
+
+    @command(matcher=_mnemonic("SW"), description="SW")
+    def _cmd_SW(self, args):
+        self._arity(args, 1, 1)
+        self._rs232_only()
+        self.character_wait = self._pick(args[0], range(26))
+        return None
+
+    @command(matcher=_mnemonic("SE"), description="SE")
+    def _cmd_SE(self, args):
+        """The RS-232 end-of-record the SR400 sends: up to four ASCII codes; none restores CR."""
+        self._arity(args, 0, 4)
+        self._rs232_only()
+        codes = [self._pick(code, range(128)) for code in args]
+        self.read_termination = "".join(map(chr, codes)) if codes else "\r"
+        return None
+
+    @backdoor
+    def connect_by(self, interface: str) -> None:
+        """Which of the SR400's ports the host talks through: "rs232" (as served) or "gpib"."""
+        if interface not in ("rs232", "gpib"):
+            raise ValueError(f"the SR400 has an RS-232 and a GPIB port, not {interface!r}")
+        self.interface = interface
+
+    def _rs232_only(self) -> None:
+        if self.interface != "rs232":
+            raise _BadCommand("an RS-232 command sent over GPIB")
+
+    @command(matcher=_mnemonic("ST"), description="ST")
+    def _cmd_ST(self, args):
+        self._arity(args, 1, 1)
+        self.stored[self._pick(args[0], range(1, 10))] = copy.deepcopy(self.settings)
+        return None
+
+    @command(matcher=_mnemonic("RC"), description="RC")
+    def _cmd_RC(self, args):
+        """Recall settings 1-9 (0: the defaults); also resets the counters.
+
+        What an unwritten location holds is not documented here: it recalls the defaults.
+        """
+        self._arity(args, 1, 1)
+        location = self._pick(args[0], range(10))
+        self.settings = copy.deepcopy(self.stored.get(location, _Settings()))
+        self._reset()
+        return None
+
     # -- status ----------------------------------------------------------------------------
+    @command(matcher=_mnemonic("SS"), description="SS")
     def _cmd_SS(self, args):
         self._arity(args, 0, 1)
         if args:
@@ -439,6 +624,7 @@ class SimulatedSR400(SimulatedDevice):
         value, self.status_byte = self.status_byte, 0
         return str(value)
 
+    @command(matcher=_mnemonic("SI"), description="SI")
     def _cmd_SI(self, args):
         self._arity(args, 0, 1)
         counting = self.state == "counting" and self._segment.gate_elapsed_s(self.world.now()) is not None
@@ -448,9 +634,11 @@ class SimulatedSR400(SimulatedDevice):
         return str(value)
 
     # -- data ------------------------------------------------------------------------------
+    @command(matcher=_mnemonic("QA"), description="QA")
     def _cmd_QA(self, args):
         return self._polled(_A, args)
 
+    @command(matcher=_mnemonic("QB"), description="QB")
     def _cmd_QB(self, args):
         return self._polled(_B, args)
 
@@ -466,9 +654,11 @@ class SimulatedSR400(SimulatedDevice):
             return "-1"
         return str(self._value(self._completed - 1)[counter])
 
+    @command(matcher=_mnemonic("XA"), description="XA")
     def _cmd_XA(self, args):
         return self._examine(_A, args)
 
+    @command(matcher=_mnemonic("XB"), description="XB")
     def _cmd_XB(self, args):
         return self._examine(_B, args)
 
@@ -479,17 +669,19 @@ class SimulatedSR400(SimulatedDevice):
         elapsed = self._segment.gate_elapsed_s(self.world.now())
         return "0" if elapsed is None else str(self._estimate(elapsed)[counter])
 
+    @command(matcher=_mnemonic("EA"), description="EA")
     def _cmd_EA(self, args):
         return self._dump(_A, args)
 
+    @command(matcher=_mnemonic("EB"), description="EB")
     def _cmd_EB(self, args):
         return self._dump(_B, args)
 
     def _dump(self, counter: int, args):
         """E: every completed point now, the others as their periods end (we wait on the bench clock)."""
         self._arity(args, 0, 0)
-        if counter == _B and self.settings.count_mode == _A_FOR_B_PRESET:
-            raise _BadCommand("EB")
+        if counter in (_B, _BOTH) and self.settings.count_mode == _A_FOR_B_PRESET:
+            raise _BadCommand("EB / ET with counter B preset")
         live = self._recording is not None
         if live and self.state == "counting" and self.world.now() <= self._segment.start_s + _EPS_S:
             # Asked right at the start: count each period as it comes instead of binning finely.
@@ -500,16 +692,26 @@ class SimulatedSR400(SimulatedDevice):
         self._refresh()
         return self._points(counter, self._completed)
 
+    @command(matcher=_mnemonic("FA"), description="FA")
     def _cmd_FA(self, args):
         return self._stream(_A, args)
 
+    @command(matcher=_mnemonic("FB"), description="FB")
     def _cmd_FB(self, args):
         return self._stream(_B, args)
+
+    @command(matcher=_mnemonic("ET"), description="ET")
+    def _cmd_ET(self, args):
+        return self._dump(_BOTH, args)
+
+    @command(matcher=_mnemonic("FT"), description="FT")
+    def _cmd_FT(self, args):
+        return self._stream(_BOTH, args)
 
     def _stream(self, counter: int, args):
         """F: start a scan from reset and send each point as its period ends."""
         self._arity(args, 0, 0)
-        if self.state != "reset" or (counter == _B and self.settings.count_mode == _A_FOR_B_PRESET):
+        if self.state != "reset" or (counter in (_B, _BOTH) and self.settings.count_mode == _A_FOR_B_PRESET):
             raise _BadCommand("F")
         self._start_scan(record=False)
         if not self._segment.timed:
@@ -529,7 +731,8 @@ class SimulatedSR400(SimulatedDevice):
     def _points(self, counter: int, points: int) -> str | None:
         if points == 0:
             return None
-        return self.read_termination.join(str(self._value(k)[counter]) for k in range(points))
+        counters = (_A, _B) if counter == _BOTH else (counter,)
+        return self.read_termination.join(str(self._value(k)[c]) for k in range(points) for c in counters)
 
     # -- the scan in time --------------------------------------------------------------------
     def _timed(self) -> bool:

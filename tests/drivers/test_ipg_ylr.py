@@ -1,9 +1,11 @@
 """IPG YLR driver: the bytes it exchanges (pymeasure expected_protocol)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pymeasure.test import expected_protocol
 
-from anplab.drivers.ipg_ylr import IPGYLR, IPGLaserError, YLRStatus
+from anplab.drivers.ipg_ylr import IPGYLR, LATCHED_ERRORS, IPGLaserError, YLRStatus
 
 
 def test_current_setpoint_get_and_set():
@@ -83,3 +85,44 @@ def test_a_reading_cut_short_or_garbled_is_refused_not_misread(reply):
     with expected_protocol(IPGYLR, [("RCS", reply)]) as laser:
         with pytest.raises(IPGLaserError, match="not a reading the laser sends"):
             laser.current_setpoint
+
+
+def test_emission_time_and_identification():
+    with expected_protocol(IPGYLR, [("RET", "RET: 12.3"), ("RSN", "RSN: PLMR1234567"), ("RFV", "RFV: 3.2.5")]) as laser:
+        assert laser.emission_time == 12.3
+        assert laser.identification == "IPG YLR s/n PLMR1234567, firmware 3.2.5"
+
+
+def test_latched_errors_are_the_fault_bits_of_the_status_word():
+    # 2 (emission) | 8 (back reflection) | 2048 (power supply) | 2097152 (keyswitch)
+    word = (1 << 2) | (1 << 3) | (1 << 11) | (1 << 21)
+    with expected_protocol(IPGYLR, [("STA", f"STA: {word}"), ("STA", "STA: 2097152"), ("RERR", "RERR")]) as laser:
+        assert laser.latched_errors == YLRStatus.HIGH_BACKREFLECTION | YLRStatus.POWER_SUPPLY_OFF
+        assert not laser.latched_errors
+        laser.reset_errors()
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_latched_errors_never_include_state_bits(word):
+    with expected_protocol(IPGYLR, [("STA", f"STA: {word}")]) as laser:
+        errors = laser.latched_errors
+    assert errors & ~LATCHED_ERRORS == 0 and errors == YLRStatus(word) & LATCHED_ERRORS
+
+
+def test_status_flags_for_aiming_beam_and_keyswitch():
+    with expected_protocol(IPGYLR, [("STA", "STA: 256"), ("STA", "STA: 256")]) as laser:
+        assert laser.aiming_beam_enabled is True
+        assert laser.keyswitch_remote is False
+
+
+def test_mode_commands_expect_their_echo():
+    with expected_protocol(IPGYLR, [("EEC", "EEC"), ("DEC", "DEC"), ("EMOD", "EMOD"), ("DMOD", "DMOD"),
+                                    ("ELE", "ELE"), ("DLE", "DLE"), ("EEC", "BCMD")]) as laser:
+        laser.external_control(True)
+        laser.external_control(False)
+        laser.modulation(True)
+        laser.modulation(False)
+        laser.hardware_emission_control(True)
+        laser.hardware_emission_control(False)
+        with pytest.raises(IPGLaserError, match="BCMD"):
+            laser.external_control(True)

@@ -235,3 +235,54 @@ def test_one_significant_digit_helpers():
     assert one_significant_digit(1e7) and one_significant_digit(0.002) and one_significant_digit(9e11)
     assert not one_significant_digit(12) and not one_significant_digit(0) and not one_significant_digit(-1)
     assert format_one_digit(1e7) == "1E7" and format_one_digit(0.002) == "2E-3" and format_one_digit(3) == "3E0"
+
+
+def test_scanned_discriminator_port_and_gate():
+    with expected_protocol(
+        SR400,
+        [("DY0,-0.0014", None), OK, ("DZ0", "-0.0028"), ("PM1,1", None), OK, ("PM1", "1"), ("PL2,-2.500", None), OK,
+         ("PY1,0.050", None), OK, ("PZ1", "0.100"), ("GY1,1.234e-06", None), OK, ("GZ1", "2.468E-06")],
+    ) as sr400:
+        sr400.discriminator_a.scan_step = -0.0014
+        assert sr400.discriminator_a.current_level == -0.0028
+        sr400.port_1.mode = DiscriminatorMode.SCAN
+        assert sr400.port_1.mode is DiscriminatorMode.SCAN
+        sr400.port_2.level = -2.5
+        sr400.port_1.scan_step = 0.05
+        assert sr400.port_1.current_level == 0.1
+        sr400.gate_b.scan_step = 1.234e-6
+        assert sr400.gate_b.current_delay == pytest.approx(2.468e-6)
+
+
+def test_out_of_range_levels_never_reach_the_wire():
+    with expected_protocol(SR400, []) as sr400:
+        for channel, name, value in ((sr400.discriminator_a, "scan_step", 0.03), (sr400.port_1, "level", 11),
+                                     (sr400.port_2, "scan_step", -0.6), (sr400.gate_a, "scan_step", 0.1)):
+            with pytest.raises(ValueError):
+                setattr(channel, name, value)
+        with pytest.raises(ValueError):
+            sr400.service_request_mask = 256
+        with pytest.raises(ValueError):
+            sr400.store_settings(0)
+        with pytest.raises(ValueError):
+            sr400.set_end_of_record("\r\n\r\n\r")
+
+
+def test_interface_and_stored_settings():
+    with expected_protocol(
+        SR400,
+        [("SV4", None), OK, ("SW2", None), OK, ("SE13,10", None), OK, ("SE", None), OK, ("ST3", None), OK,
+         ("RC0", None), OK],
+    ) as sr400:
+        sr400.service_request_mask = 4
+        sr400.character_wait = 2
+        sr400.set_end_of_record("\r\n")
+        sr400.set_end_of_record()
+        sr400.store_settings(3)
+        sr400.recall_settings(0)
+
+
+def test_both_buffers_come_as_pairs():
+    with expected_protocol(SR400, [("ET", "5\r6\r7\r8"), ("FT", "1\r2"), (None, "3\r4")]) as sr400:
+        assert sr400.buffer_both(2) == [(5, 6), (7, 8)]
+        assert sr400.scan_both(2) == [(1, 2), (3, 4)]

@@ -97,7 +97,8 @@ def test_settings_round_trip_as_the_sr400_stores_them(device):
     "bad",
     ["ZZ", "C", "NP2001", "NP0", "NP2.5", "CM4", "CI0,2", "CI1,0", "CI2,1", "CI3", "CP0,5", "CP2,0.5", "CP2,1E12",
      "DT1E-3", "DT70", "DL0,0.4", "GM2,0", "GD0,1", "GW0,1E-9", "TL3", "SS8", "SI3", "QA0", "QA2001", "NN1",
-     "CS1", "CPX,1", "DT1E9999"],
+     "CS1", "CPX,1", "DT1E9999", "DY0,0.03", "DZ3", "DZ", "PM0,1", "PM1,2", "PL1,11", "PY2,0.6", "PZ3",
+     "GY0,0.1", "GZ2", "SV256", "SW26", "SE128", "SE1,2,3,4,5", "ST0", "ST10", "RC10", "SVX"],
 )
 def test_bad_commands_get_no_reply_and_set_the_error_bit(device, bad):
     before = device.commands_handled
@@ -120,6 +121,52 @@ def test_blank_lines_are_harmless(device):
 def test_a_line_ends_at_cr_lf_or_both(device):
     assert device.split_frames(b"NP5\r\nNP\nCM\rCP2") == (["NP5", "NP", "CM"], b"CP2")
     assert device.frame("3") == b"3\r"  # the RS-232 end-of-record: a carriage return
+
+
+def test_scanned_levels_ports_and_gates_round_trip_and_step_with_the_periods(bench, device):
+    for command, query, value in (("DY0,-0.00141", "DY0", "-0.0014"), ("DL0,0.0100", "DL0", "0.0100"),
+                                  ("PL1,2.3456", "PL1", "2.345"), ("PY1,0.05", "PY1", "0.050"),
+                                  ("PM1,1", "PM1", "1"), ("GY0,1.2345E-6", "GY0", "1.234E-06"),
+                                  ("GD0,1E-6", "GD0", "1E-06"), ("SV16", None, None)):
+        assert ask(device, command) is None
+        if query:
+            assert ask(device, query) == value
+    assert ask(device, "DZ0") == "0.0100" and ask(device, "PZ1") == "2.345"  # reset: the start values
+    for command in ("DM0,1", "GM0,2", "CI0,0", "CP2,1E5", "NP4", "DT2E-3", "CR", "CS"):
+        ask(device, command)
+    bench.clock.sleep(0.010 + 0.002 + 0.010 + 0.001)  # two 10 ms periods done, into the second dwell
+    assert ask(device, "NN") == "2"
+    assert ask(device, "DZ0") == f"{0.0100 - 2 * 0.0014:.4f}"
+    assert ask(device, "PZ1") == f"{2.345 + 2 * 0.05:.3f}"
+    assert ask(device, "GZ0") == f"{1e-6 + 2 * 1.234e-6:.4G}"
+    assert ask(device, "DZ1") == ask(device, "DL1")  # discriminator B is fixed: no steps
+    assert ask(device, "SS7") == "0"
+
+
+def test_store_and_recall_settings(device):
+    for command in ("NP17", "CP2,3E4", "ST3", "NP5", "CP2,1E7"):
+        assert ask(device, command) is None
+    assert ask(device, "RC3") is None and ask(device, "NP") == "17" and ask(device, "CP2") == "3E4"
+    assert ask(device, "RC0") is None and ask(device, "NP") == "1" and ask(device, "CP2") == "1E7"  # defaults
+
+
+def test_et_and_ft_send_both_counters_pointwise(bench, device):
+    for command in ("CI0,0", "CI1,1", "CP2,1E4", "NP3", "CR"):
+        ask(device, command)
+    points = ask(device, "FT").split("\r")
+    assert len(points) == 6 and points[0::2] == ["10000"] * 3  # A counts the 10 MHz base: 1 ms of ticks
+    assert ask(device, "ET").split("\r") == points
+    ask(device, "CM3")  # A FOR B PRESET: counter B has no data
+    assert ask(device, "ET") is None and ask(device, "SS7") == "1"
+
+
+def test_se_changes_the_end_of_record_and_sw_sets_the_wait(device):
+    assert ask(device, "SE13,10") is None and device.read_termination == "\r\n"
+    assert device.frame("3") == b"3\r\n"
+    assert ask(device, "SE") is None and device.read_termination == "\r"
+    assert ask(device, "SW3") is None and device.character_wait == 3
+    device.backdoor_call("connect_by", interface="gpib")  # SE and SW are RS-232 commands
+    assert ask(device, "SE10") is None and ask(device, "SS7") == "1" and device.read_termination == "\r"
 
 
 # -- the scan in time ---------------------------------------------------------------------------

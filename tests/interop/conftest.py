@@ -24,7 +24,7 @@ from anplab.instruments.bench_file import parse_bench
 from anplab.simulated.server import DeviceServer
 
 _ROLES_NEED = {
-    "laser": {"wavelength_nm": 1064, "limits": {"max_power_w": 1.0}},
+    "laser": {"wavelength_nm": 1064, "limits": {"max_power_w": 0.05}},  # within every laser's rating
     "power_meter": {},
     "photon_counter": {"band": "800nm"},
     "temperature_controller": {},

@@ -58,7 +58,7 @@ def test_identification_and_header_forms(device):
     assert device.handle("SOUR:CURR:LIM?") == "1.200000E+00"
     assert device.handle("SOUR:CURR? MAX") == "1.200000E+00"
     assert device.handle("SOUR2:TEMP?") == device.handle("SOURCE2:TEMPERATURE:SPOINT?") == "2.500000E+01"
-    assert device.handle("OUTP1:STAT?;OUTP2:STAT?") == "0;1"  # the bench switched the TEC on when it opened
+    assert device.handle("OUTP1:STAT?;:OUTP2:STAT?") == "0;1"  # the bench switched the TEC on when it opened
     assert errors(device) == []
 
 

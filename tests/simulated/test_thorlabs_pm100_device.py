@@ -55,8 +55,8 @@ def test_device_speaks_the_protocol(bench):
     assert device.handle("SENS:CORR:WAV? MIN") == "7.000000E+02"
     assert device.handle("sense:correction:wavelength 1550") is None  # long form, any case
     assert device.handle("CORR:WAV?") == "1.550000E+03"  # SENSe is optional
-    assert device.handle("SENS:AVER:COUN 10;SENS:AVER?") == "10"
-    assert device.handle("SENS:POW:UNIT?;SENS:POW:RANG:AUTO?") == "W;1"
+    assert device.handle("SENS:AVER:COUN 10;:SENS:AVER?") == "10"
+    assert device.handle("SENS:POW:UNIT?;RANG:AUTO?") == "W;1"  # the second continues at SENS:POW:
     assert float(device.handle("MEAS:POW?")) < 1e-6  # laser off: only the sensor offset
 
 
@@ -80,9 +80,9 @@ def test_bad_commands_get_no_reply_and_queue_scpi_errors(bench):
 
 def test_reset_restores_defaults(bench):
     device = bench.devices["power_meter"]
-    device.handle("SENS:CORR:WAV 900;SENS:AVER 50;SENS:POW:UNIT DBM")
+    device.handle("SENS:CORR:WAV 900;:SENS:AVER 50;:SENS:POW:UNIT DBM")
     device.handle("*RST")
-    assert device.handle("SENS:CORR:WAV?;SENS:AVER?;SENS:POW:UNIT?") == "1.550000E+03;1;W"
+    assert device.handle("SENS:CORR:WAV?;:SENS:AVER?;:SENS:POW:UNIT?") == "1.550000E+03;1;W"
 
 
 @pytest.mark.parametrize("style, flags, expected", [

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from anplab.drivers.thorlabs_cld1015 import ThorlabsCLD1015
+from anplab.drivers.thorlabs_cld1015 import Protection, ThorlabsCLD1015
 
 from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
+
+
+# Protections that keep the laser output off.
+_BLOCKING = (Protection.KEYLOCK | Protection.INTERLOCK | Protection.COMPLIANCE_VOLTAGE | Protection.OVER_TEMPERATURE
+             | Protection.OUTPUT_INHIBIT)
 
 
 class CLD1015Laser(Laser):
@@ -86,10 +91,15 @@ class CLD1015Laser(Laser):
         if on and not self.driver.tec_enabled:
             self.driver.tec_enabled = True
         self.driver.laser_enabled = on
-        self._raise_on_errors("emission refused" if on else "emission off refused")
+        if on:
+            # Say which protection keeps the laser off, from the controller's protection register.
+            active = self.driver.protection & _BLOCKING
+            self._raise_on_errors("emission refused" + (f" ({active!r})" if active else ""))
+        else:
+            self._raise_on_errors("emission off refused")
 
     def _get_interlock_ok(self) -> bool:
-        return not (self.driver.interlock_tripped or self.driver.keylock_tripped)
+        return not self.driver.protection & (Protection.INTERLOCK | Protection.KEYLOCK)
 
     def _identification(self) -> str:
         return str(self.driver.id)

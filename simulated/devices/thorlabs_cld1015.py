@@ -313,8 +313,17 @@ class SimulatedCLD1015(SCPIDevice):
             return self.current_setpoint_a
         if self.power_setpoint_w <= 0:
             return 0.0
-        needed = self.diode.threshold_at(self._temperature_c) + self.power_setpoint_w / self.diode.slope_w_per_a
+        # The loop closes on the monitor photodiode, so it also takes out the output's drift.
+        wanted_w = self.power_setpoint_w / self._output_ratio()
+        needed = self.diode.threshold_at(self._temperature_c) + wanted_w / self.diode.slope_w_per_a
         return min(needed, self.current_limit_a)
+
+    def _output_ratio(self) -> float:
+        """What the diode emits now over what its L-I curve says (the world's drift and sag)."""
+        emitter = self._emitter
+        if emitter.setpoint_w <= 0 or not emitter.emitting:
+            return 1.0
+        return max(emitter.output_power_w() / emitter.setpoint_w, 1e-6)
 
     # -- modulation -----------------------------------------------------------------------------------
     @scpi("SOURce#:AM[:STATe]?")
@@ -426,6 +435,9 @@ class SimulatedCLD1015(SCPIDevice):
         current = self._drive_current() if self.laser_on else (
             self.current_setpoint_a if self.mode == "CURRent" else 0.0)
         self.world.set_laser_power(self.name, self.diode.power_w(current, self._temperature_c))
+        if self.mode == "POWer" and self._laser_state():
+            # Once more, now that the loop sees what the diode emits at this setting.
+            self.world.set_laser_power(self.name, self.diode.power_w(self._drive_current(), self._temperature_c))
         if not self.laser_on and self._emitter.emission:
             self.world.set_emission(self.name, False)
 

@@ -50,8 +50,10 @@ and says so here:
   the PM100 examples show); the queue holds 30 entries.
 * A zero adjustment takes 1 s of bench time; ``*OPC?`` waits for it.
 * ``MEASure:FREQuency?`` reads 0 Hz: the world's lasers are CW.
-* Energy quantities on a CW head are refused with -221 (the manual does not
-  say what the console answers).
+* Energy quantities on a power head, and power quantities on the
+  pyroelectric energy head (``sensor="pyroelectric"``), are refused with -221
+  (the manual does not say what the console answers).  The energy head reads
+  0 J: the world's lasers are CW and send it no pulse.
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ class SensorHead:
     def is_photodiode(self) -> bool:
         return self.sensor_type == 1
 
+    @property
+    def is_pyroelectric(self) -> bool:
+        return self.sensor_type == 3
+
 
 # An InGaAs photodiode head (matches the world's photodiode responsivity model) and a thermopile.
 HEADS = {
@@ -104,6 +110,11 @@ HEADS = {
                           extended_flags=_EXTENDED | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 9 | 1 << 12,
                           min_nm=190.0, max_nm=25000.0, default_nm=1064.0, aperture_mm=9.5,
                           thermopile_v_per_w=0.1),
+    # A pyroelectric energy head: pulses only.
+    "pyroelectric": SensorHead("ES111C", "21-Jan-2021", 3, 1,
+                               classic_flags=2 | 32,
+                               extended_flags=_EXTENDED | 1 << 2,
+                               min_nm=185.0, max_nm=25000.0, default_nm=1064.0, aperture_mm=11.0),
 }
 
 # CONFigure? names each quantity by its short form.
@@ -274,6 +285,8 @@ class SimulatedThorlabsPM100(SCPIDevice):
 
     def _reading(self, quantity: str) -> float:
         head = self._head()
+        if head.is_pyroelectric:
+            return self._pulse_reading(quantity)
         if quantity == "POWer":
             value = self._power_w() - (self.references["POWer"] if self.reference_on["POWer"] else 0.0)
             if self.unit == "DBM":
@@ -301,6 +314,14 @@ class SimulatedThorlabsPM100(SCPIDevice):
             kelvin = HEAD_TEMPERATURE_C + 273.15
             return 10e3 * math.exp(3988.0 * (1.0 / kelvin - 1.0 / 298.15))
         raise SCPIError(-221, f"{quantity} needs an energy sensor")
+
+    def _pulse_reading(self, quantity: str) -> float:
+        """A pyroelectric head answers pulse quantities; the world's lasers are CW, so no pulse arrives."""
+        if quantity in ("ENERgy", "EDENsity", "VOLTage", "FREQuency"):
+            return 0.0
+        if quantity == "TEMPerature":
+            return HEAD_TEMPERATURE_C
+        raise SCPIError(-221, f"{quantity} needs a power sensor")
 
     # -- CONFigure, INITiate, FETCh, READ, MEASure, ABORt ------------------------------------------------
     def _configure(self, quantity: str) -> None:

@@ -55,6 +55,11 @@ __all__ = ["SCPIDevice", "SCPIError", "scpi"]
 _HEADER_CHARACTERS = re.compile(r"[*:A-Za-z0-9_?]+")
 
 
+def no_condition(self) -> int:
+    """A condition register with no bits the instrument sets."""
+    return 0
+
+
 def scpi(spec: str, *, description: str = ""):
     """Bind a device method to the headers an SCPI header spec stands for (see :mod:`.scpi_headers`)."""
     return command(matcher=HeaderGrammar(spec), description=description or spec)
@@ -109,11 +114,12 @@ class SCPIDevice(ProtocolDevice):
         super().__init__(world, name, **kwargs)
         self.errors = ErrorQueue(self.error_queue_length, self.error_messages, with_detail=self.error_detail)
         self.status = StatusModel(lambda: len(self.errors))
-        self.status.add_group(RegisterGroup("OPERation", self.operation_condition, OPER_SUMMARY))
-        self.status.add_group(RegisterGroup("QUEStionable", self.questionable_condition, QUES_SUMMARY))
-        for group, summary_bit in self.status_groups:
+        groups = [("OPERation", OPER_SUMMARY), ("QUEStionable", QUES_SUMMARY), *self.status_groups]
+        for group, summary_bit in groups:
             condition = getattr(self, f"{group.lower()}_condition")
-            self.status.add_group(RegisterGroup(group, condition, summary_bit))
+            # A condition the device leaves at the kit's "always zero" need not be sampled.
+            constant = getattr(type(self), f"{group.lower()}_condition", None) is no_condition
+            self.status.add_group(RegisterGroup(group, condition, summary_bit, constant=constant))
         self.status.set_event(PON)
         self._busy_until = float("-inf")
         self._opc_armed = False
@@ -128,13 +134,10 @@ class SCPIDevice(ProtocolDevice):
         self._busy_until = float("-inf")
         self._opc_armed = False
 
-    def operation_condition(self) -> int:
-        """The OPERation condition register as the instrument's state is now (override)."""
-        return 0
-
-    def questionable_condition(self) -> int:
-        """The QUEStionable condition register as the instrument's state is now (override)."""
-        return 0
+    #: The OPERation condition register as the instrument's state is now (override with a method).
+    operation_condition = no_condition
+    #: The QUEStionable condition register as the instrument's state is now (override with a method).
+    questionable_condition = no_condition
 
     def before_message(self) -> None:
         """Called as a message arrives (override: e.g. bring the world up to date)."""

@@ -102,6 +102,66 @@ def compile_spec(spec: str, group_prefix: str = "") -> tuple[str, str, tuple[str
     return "".join(strict), "".join(loose), tuple(captures)
 
 
+def first_nodes(spec: str) -> set[tuple[str, str]]:
+    """Every (first keyword, second keyword) a header of ``spec`` can start with, in upper case.
+
+    Optional groups are expanded; each keyword gives its short and its long
+    spelling, without suffix digits; a header of one keyword has "" second.
+    """
+    tokens = []
+    for token in _TOKEN.finditer(spec):
+        word, _, punctuation, _ = token.groups()
+        if word:
+            tokens.append(Keyword.parse(word, None))
+        elif punctuation in "[]":
+            tokens.append(punctuation)
+    sequences = _expand(tokens)
+    pairs = set()
+    for sequence in sequences:
+        first = sequence[0] if sequence else None
+        second = sequence[1] if len(sequence) > 1 else None
+        for a in _spellings(first):
+            for b in _spellings(second) if second else ("",):
+                pairs.add((a, b))
+    return pairs
+
+
+def _spellings(keyword: Keyword | None) -> tuple[str, ...]:
+    return () if keyword is None else tuple({keyword.long, keyword.short})
+
+
+def _expand(tokens: list) -> list[list[Keyword]]:
+    """All keyword sequences a token list stands for, each optional group taken or left out."""
+    sequences: list[list[Keyword]] = [[]]
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        if token == "[":
+            depth, end = 1, position + 1
+            while depth:
+                depth += {"[": 1, "]": -1}.get(tokens[end], 0) if isinstance(tokens[end], str) else 0
+                end += 1
+            inner = _expand(tokens[position + 1:end - 1])
+            sequences = [sequence + extra for sequence in sequences for extra in [[], *inner]]
+            position = end
+        else:
+            sequences = [sequence + [token] for sequence in sequences]
+            position += 1
+    return sequences
+
+
+_DIGITS = re.compile(r"\d+$")
+_SEEN_LIMIT = 4096
+
+
+def header_key(header: str) -> tuple[str, str]:
+    """The (first, second) keywords of a header, upper case, suffixes and the query mark removed."""
+    nodes = header.upper().split(":", 2)
+    first = _DIGITS.sub("", nodes[0].rstrip("?"))
+    second = _DIGITS.sub("", nodes[1].rstrip("?")) if len(nodes) > 1 else ""
+    return first, second
+
+
 class HeaderGrammar:
     """A matcher for the headers one spec stands for; calling it on a header returns the suffixes or None."""
 
@@ -132,32 +192,52 @@ def _suffix(text: str | None) -> int | None:
 
 
 class HeaderTable:
-    """Many grammars in one compiled expression, tried in order: one regex search per header.
+    """Many grammars, found by a header's first two keywords, then matched in order by one expression.
 
-    Dispatch then costs one pass of the regex engine however many commands
-    the device has (the in-process speed target), instead of one pass per
-    command.
+    The grammars a header could belong to are looked up by its first two
+    keywords; those few share one compiled expression, so a dispatch costs
+    a dictionary look-up and one short regex pass however many commands the
+    device has (the in-process speed target).
     """
 
     def __init__(self, grammars: list[HeaderGrammar]):
         self.grammars = grammars
-        parts = []
-        self._captures: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self._captures: list[tuple[tuple[str, str], ...]] = []
+        patterns = []
+        buckets: dict[tuple[str, str], list[int]] = {}
         for index, grammar in enumerate(grammars):
             prefix = f"g{index}_"
             strict, _, names = compile_spec(grammar.spec, prefix)
-            parts.append(f"(?P<g{index}>{strict})")
-            self._captures.append((f"g{index}", tuple((name, prefix + name) for name in names)))
-        self._combined = re.compile("|".join(parts) or "(?!)", re.IGNORECASE)
+            patterns.append(f"(?P<g{index}>{strict})")
+            self._captures.append(tuple((name, prefix + name) for name in names))
+            for key in first_nodes(grammar.spec):
+                buckets.setdefault(key, []).append(index)
+        self._buckets = {key: re.compile("|".join(patterns[i] for i in indices), re.IGNORECASE)
+                         for key, indices in buckets.items()}
+        # Hosts send the same few headers over and over: remember what each one matched.
+        self._seen: dict[str, tuple[int, dict[str, int | None]] | None] = {}
 
     def match(self, header: str) -> tuple[int, dict[str, int | None]] | None:
         """The index of the first grammar that matches, and its suffixes."""
-        found = self._combined.fullmatch(header)
+        try:
+            return self._seen[header]
+        except KeyError:
+            pass
+        found = self._match(header)
+        if len(self._seen) >= _SEEN_LIMIT:
+            self._seen.clear()
+        self._seen[header] = found
+        return found
+
+    def _match(self, header: str) -> tuple[int, dict[str, int | None]] | None:
+        combined = self._buckets.get(header_key(header))
+        if combined is None:
+            return None
+        found = combined.fullmatch(header)
         if found is None:
             return None
         index = int(found.lastgroup[1:])
-        _, names = self._captures[index]
-        return index, {name: _suffix(found.group(group)) for name, group in names}
+        return index, {name: _suffix(found.group(group)) for name, group in self._captures[index]}
 
     def suffix_out_of_range(self, header: str) -> bool:
         return any(grammar.matches_loosely(header) for grammar in self.grammars)

@@ -30,14 +30,16 @@ _MEGA_EXCEPTIONS = {"MHZ": ("HZ", 1e6), "MOHM": ("OHM", 1e6)}
 def split_unit(unit: str) -> tuple[str, str]:
     """A message unit's header and its parameter text (header up to the first white space)."""
     unit = unit.strip()
-    for position, char in enumerate(unit):
-        if char in " \t":
-            return unit[:position], unit[position:].strip()
-    return unit, ""
+    if "\t" in unit:
+        unit = unit.replace("\t", " ")
+    header, _, parameters = unit.partition(" ")
+    return header, parameters.strip()
 
 
 def split_units(message: str) -> list[str]:
     """The message units of a program message: ``;`` outside quoted strings separates them."""
+    if '"' not in message and "'" not in message:
+        return message.split(";")
     units, start, quote = [], 0, ""
     for position, char in enumerate(message):
         if quote:
@@ -56,6 +58,11 @@ def split_parameters(text: str) -> list[str]:
     """The parameters of a message unit: ``,`` outside quoted strings separates them."""
     if not text.strip():
         return []
+    if '"' not in text and "'" not in text:
+        parameters = [parameter.strip() for parameter in text.split(",")]
+        if not all(parameters):
+            raise SCPIError(-103, "empty parameter")
+        return parameters
     parameters, start, quote = [], 0, ""
     for position, char in enumerate(text):
         if quote:

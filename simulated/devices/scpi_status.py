@@ -47,10 +47,14 @@ class RegisterGroup:
     ntr: int = 0
     enable: int = 0
     event: int = 0
+    #: The condition never changes from zero: nothing to sample.
+    constant: bool = False
     _last: int = field(default=0, repr=False)
 
     def sample(self) -> int:
         """Read the condition now and latch the transitions the filters pass."""
+        if self.constant:
+            return 0
         now = int(self.condition()) & REGISTER_MASK
         rising = now & ~self._last & self.ptr
         falling = self._last & ~now & self.ntr

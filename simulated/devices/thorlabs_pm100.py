@@ -63,7 +63,7 @@ from dataclasses import dataclass
 
 from ..faults import FaultPlan
 from .protocol import backdoor
-from .scpi import SCPIDevice, SCPIError, scpi
+from .scpi import SCPIDevice, SCPIError, no_condition, scpi
 from .scpi_parameters import boolean, choice, nr1, nr3, number
 
 _EXTENDED = 1 << 31
@@ -224,11 +224,8 @@ class SimulatedThorlabsPM100(SCPIDevice):
     def questionable_condition(self) -> int:
         return 1 << 3 if self.overrange else 0
 
-    def measurement_condition(self) -> int:
-        return 0
-
-    def auxiliary_condition(self) -> int:
-        return 0
+    measurement_condition = no_condition
+    auxiliary_condition = no_condition
 
     # -- the head ------------------------------------------------------------------------------
     def _head(self) -> SensorHead:

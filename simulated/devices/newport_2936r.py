@@ -23,7 +23,7 @@ Commands: ``*IDN?``, ``*RST``, ``*SAV``, ``*RCL``, ``ECHO``, ``ECHO?``, ``BEEP``
 ``PM:FREQuency?``, ``PM:Lambda``, ``PM:Lambda?``, ``PM:MIN:Lambda?``,
 ``PM:MAX:Lambda?``, ``PM:MIN:Power?``, ``PM:MAX:Power?``, ``PM:MEAS:TIMEOUT``,
 ``PM:MEAS:TIMEOUT?``, ``PM:MODE``, ``PM:MODE?``, ``PM:Power?``, ``PM:PWS?``,
-``PM:RANge``, ``PM:RANge?``, ``PM:REF:VALue``, ``PM:REF:VALue?``,
+``PM:RANge``, ``PM:RANge?``, ``PM:REF:STOre``, ``PM:REF:VALue``, ``PM:REF:VALue?``,
 ``PM:RESPonsivity?``, ``PM:SPOTSIZE``, ``PM:SPOTSIZE?``, ``PM:TEMPerature?``,
 ``PM:UNITs``, ``PM:UNITs?``, ``PM:ZEROSTOre``, ``PM:ZEROVALue``, ``PM:ZEROVALue?``.
 
@@ -39,6 +39,8 @@ Where the manual could not be checked, the simulation chooses:
   ``n`` (one point), ``a-b`` (a range), ``+n`` (the oldest n) or ``-n`` (the
   newest n).  Points are stored every ``PM:DS:INTerval`` readings of the
   0.1 ms continuous acquisition, filled as bench time passes.
+* Not simulated: the trigger subsystem (``PM:TRIG:*``), ``PM:CORR`` and
+  ``PM:DS:SAVEBUFFER`` (a file on the meter's own storage).
 * ``PM:PWS?`` answers power and status for each channel (a 1936-R: channel
   2 reads 0 with status 0); the status bits are the manual's (9-7 units,
   6-4 range, 3 detector present, 2 ranging, 1 saturated, 0 over range).
@@ -457,6 +459,11 @@ class SimulatedNewport2936R(ProtocolDevice):
     @keyword("PM:REF:VALue")
     def set_reference(self, argument: str) -> None:
         self.channel.reference_w = _float(argument)
+
+    @keyword("PM:REF:STOre")
+    def store_reference(self, argument: str) -> None:
+        """The present reading becomes the reference value."""
+        self.channel.reference_w = self._reading(self.channel) if self.channel.detector else 0.0
 
     @keyword("PM:ZEROSTOre")
     def store_zero(self, argument: str) -> None:

@@ -25,7 +25,8 @@ Command set (the manual's tree, SENSe optional and suffix 1 allowed):
   ``:RANGe[:UPPer]``, ``:RANGe:AUTO``, ``:REFerence``, ``:REFerence:STATe``;
   the same range and reference commands under ``CURRent[:DC]`` and
   ``VOLTage[:DC]``; ``[SENSe:]FREQuency:RANGe:UPPer?`` / ``:LOWer?``;
-  ``[SENSe:]PEAKdetector:THReshold``;
+  ``[SENSe:]PEAKdetector:THReshold``; for energy heads ``[SENSe:]ENERgy:RANGe[:UPPer]``,
+  ``:REFerence``, ``:REFerence:STATe`` and ``[SENSe:]CORRection:ENERgy[:PYRO][:RESPonse]``;
 * ``INPut[:PDIode]:FILTer[:LPASs][:STATe]`` (photodiode bandwidth),
   ``INPut:THERmopile:ACCelerator[:STATe]`` and ``:TAU``,
   ``INPut:ADAPter[:TYPE]``;
@@ -72,6 +73,9 @@ HEAD_TEMPERATURE_C = 24.6  # the head's thermistor in a lab at room temperature
 # Photodiode input current ranges of the PM100 consoles (A), and thermal-input voltage ranges (V).
 CURRENT_RANGES_A = (5e-8, 5e-7, 5e-6, 5e-5, 5e-4, 5e-3)
 VOLTAGE_RANGES_V = (1e-3, 1e-2, 1e-1, 1.0)
+# Energy ranges of a pyroelectric head (J), and its response (V/J): an ES111C-like head.
+ENERGY_RANGES_J = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+PYRO_V_PER_J = 100.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,8 @@ class SimulatedThorlabsPM100(SCPIDevice):
         self.current_range_a = CURRENT_RANGES_A[-1]
         self.voltage_range_v = VOLTAGE_RANGES_V[-1]
         self.references = {"POWer": 0.0, "CURRent": 0.0, "VOLTage": 0.0, "ENERgy": 0.0}
+        self.energy_range_j = ENERGY_RANGES_J[-1]
+        self.pyro_response_v_per_j = PYRO_V_PER_J
         self.reference_on = {"POWer": False, "CURRent": False, "VOLTage": False, "ENERgy": False}
         self.response_override: float | None = None
         self.thermopile_response = head.thermopile_v_per_w
@@ -315,7 +321,8 @@ class SimulatedThorlabsPM100(SCPIDevice):
     def _pulse_reading(self, quantity: str) -> float:
         """A pyroelectric head answers pulse quantities; the world's lasers are CW, so no pulse arrives."""
         if quantity in ("ENERgy", "EDENsity", "VOLTage", "FREQuency"):
-            return 0.0
+            reference = self.references["ENERgy"] if quantity == "ENERgy" and self.reference_on["ENERgy"] else 0.0
+            return 0.0 - reference
         if quantity == "TEMPerature":
             return HEAD_TEMPERATURE_C
         raise SCPIError(-221, f"{quantity} needs a power sensor")
@@ -434,6 +441,60 @@ class SimulatedThorlabsPM100(SCPIDevice):
         if head.is_photodiode:
             raise SCPIError(-221, "not a thermal head")
         self.thermopile_response = number(value, low=1e-5, high=1e3, default=head.thermopile_v_per_w)
+
+    # -- energy heads ---------------------------------------------------------------------------
+    def _energy_head(self) -> SensorHead:
+        head = self._head()
+        if not head.is_pyroelectric:
+            raise SCPIError(-221, "not an energy head")
+        return head
+
+    @scpi("[SENSe#:]ENERgy:RANGe[:UPPer]?")
+    def energy_range(self, which: str | None = None) -> str:
+        self._energy_head()
+        if which is None:
+            return nr3(self.energy_range_j)
+        return nr3(number(which, low=ENERGY_RANGES_J[0], high=ENERGY_RANGES_J[-1]))
+
+    @scpi("[SENSe#:]ENERgy:RANGe[:UPPer]")
+    def set_energy_range(self, value: str) -> None:
+        self._energy_head()
+        joules = number(value, low=ENERGY_RANGES_J[0], high=ENERGY_RANGES_J[-1], unit="J")
+        self.energy_range_j = _range_for(joules, ENERGY_RANGES_J)
+
+    @scpi("[SENSe#:]ENERgy:REFerence?")
+    def energy_reference(self, which: str | None = None) -> str:
+        self._energy_head()
+        if which is None:
+            return nr3(self.references["ENERgy"])
+        return nr3(number(which, low=-ENERGY_RANGES_J[-1], high=ENERGY_RANGES_J[-1], default=0.0))
+
+    @scpi("[SENSe#:]ENERgy:REFerence")
+    def set_energy_reference(self, value: str) -> None:
+        self._energy_head()
+        self.references["ENERgy"] = number(value, low=-ENERGY_RANGES_J[-1], high=ENERGY_RANGES_J[-1],
+                                           default=0.0, unit="J")
+
+    @scpi("[SENSe#:]ENERgy:REFerence:STATe?")
+    def energy_reference_state(self) -> str:
+        return nr1(self.reference_on["ENERgy"])
+
+    @scpi("[SENSe#:]ENERgy:REFerence:STATe")
+    def set_energy_reference_state(self, value: str) -> None:
+        self._energy_head()
+        self.reference_on["ENERgy"] = boolean(value)
+
+    @scpi("[SENSe#:]CORRection:ENERgy[:PYRO][:RESPonse]?")
+    def pyro_response(self, which: str | None = None) -> str:
+        self._energy_head()
+        if which is None:
+            return nr3(self.pyro_response_v_per_j)
+        return nr3(number(which, low=1e-3, high=1e6, default=PYRO_V_PER_J))
+
+    @scpi("[SENSe#:]CORRection:ENERgy[:PYRO][:RESPonse]")
+    def set_pyro_response(self, value: str) -> None:
+        self._energy_head()
+        self.pyro_response_v_per_j = number(value, low=1e-3, high=1e6, default=PYRO_V_PER_J)
 
     # -- zero adjustment -----------------------------------------------------------------------------------
     @property

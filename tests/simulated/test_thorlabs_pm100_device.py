@@ -314,3 +314,16 @@ def test_the_real_driver_reads_every_new_property_from_the_simulated_console(ben
     assert meter.error_count == 0 and meter.check_errors() == []
     with pytest.raises(ThorlabsPMError, match="-221"):
         meter.voltage_range = 1.0  # a thermal head's range: the console refuses it for a photodiode
+
+
+def test_an_energy_head_answers_energy_commands_and_refuses_power(bench):
+    device = SimulatedThorlabsPM100(bench.world, "power_meter", sensor="pyroelectric")
+    assert device.handle("SYST:SENS:IDN?").startswith('"ES111C"')
+    device.handle("SENS:ENER:RANG 5E-5;:SENS:ENER:REF 1E-6;REF:STAT ON;:SENS:CORR:ENER:PYRO:RESP 120")
+    assert device.handle("SENS:ENER:RANG?;:SENS:ENER:REF?;REF:STAT?;:CORR:ENER?") == \
+        "1.000000E-04;1.000000E-06;1;1.200000E+02"
+    assert float(device.handle("MEAS:ENER?")) == pytest.approx(-1e-6)  # CW light: no pulse, less the reference
+    assert device.handle("MEAS:POW?") is None
+    assert device.handle("SYST:ERR?") == '-221,"Settings conflict"'
+    photodiode = bench.devices["power_meter"]
+    assert photodiode.handle("SENS:ENER:RANG?") is None and photodiode.handle("SYST:ERR?") == '-221,"Settings conflict"'

@@ -6,7 +6,9 @@
   ends only at a termination character or the timeout: over the served
   socket it constructs once given the console's read termination, LF, as
   any client of a socket instrument must be.  The console takes the VISA
-  default write termination, CR LF, as its manual says.
+  default write termination, CR LF, as its manual says.  Over HiSLIP, which
+  marks message ends as USB-TMC does, the same class needs no setting at all
+  (``test_thorlabs_pm100_hislip.py``).
 * pymeasure's own PM100 tests (pymeasure/pymeasure,
   ``tests/instruments/thorlabs/test_thorlabspm100_series.py``): every
   request they replay, sent to the simulated console, must be answered in

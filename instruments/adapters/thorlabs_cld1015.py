@@ -8,7 +8,6 @@ from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 
-
 # Protections that keep the laser output off.
 _BLOCKING = (Protection.KEYLOCK | Protection.INTERLOCK | Protection.COMPLIANCE_VOLTAGE | Protection.OVER_TEMPERATURE
              | Protection.OUTPUT_INHIBIT)

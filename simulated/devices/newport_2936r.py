@@ -183,6 +183,20 @@ def _exp(value: float) -> str:
     return f"{value:.6E}"
 
 
+def _channel_setter(attribute: str, low: int, high: int):
+    """A command that sets an integer setting of the selected channel."""
+    def set_value(self, argument: str) -> None:
+        setattr(self.channel, attribute, _integer(argument, low, high))
+    return set_value
+
+
+def _channel_getter(attribute: str):
+    """A query that reads an integer setting of the selected channel."""
+    def get_value(self, argument: str) -> str:
+        return str(getattr(self.channel, attribute))
+    return get_value
+
+
 class SimulatedNewport2936R(ProtocolDevice):
     """One detector, on channel ``sensor_channel``, looks at the pick-off; its reading comes from the world.
 
@@ -238,7 +252,7 @@ class SimulatedNewport2936R(ProtocolDevice):
             raise _MeterError(NOT_SUPPORTED)
         return self.channel.detector
 
-    # -- the message layer -------------------------------------------------------------------------
+    # -- the message layer ------------------------------------------------------------
     def dispatch(self, message: str) -> str | None:
         try:
             message = message.strip()
@@ -254,12 +268,12 @@ class SimulatedNewport2936R(ProtocolDevice):
     def unknown(self, message: str) -> None:
         raise _MeterError(UNKNOWN_COMMAND)
 
-    # -- backdoors -------------------------------------------------------------------------------------
+    # -- backdoors ------------------------------------------------------------
     @backdoor
     def unplug_detector(self, channel: int = 1) -> None:
         self.channels[channel].detector = None
 
-    # -- root commands ---------------------------------------------------------------------------------
+    # -- root commands ------------------------------------------------------------
     @keyword("*IDN?")
     def idn(self, argument: str) -> str:
         return f"NEWPORT {self.meter} {self.firmware} {self.serial_number}"
@@ -319,7 +333,7 @@ class SimulatedNewport2936R(ProtocolDevice):
         codes, self.errors = self.errors or [NO_ERROR], []
         return ",".join(f"{code}, {_TEXTS[code]}" for code in codes)
 
-    # -- channel and detector -----------------------------------------------------------------------------
+    # -- channel and detector ------------------------------------------------------------
     @keyword("PM:CHANnel?")
     def channel_query(self, argument: str) -> str:
         return str(self.selected)
@@ -424,33 +438,22 @@ class SimulatedNewport2936R(ProtocolDevice):
             raise _MeterError(OUT_OF_RANGE)
         self.channel.spot_cm2 = value
 
-    # -- acquisition settings -----------------------------------------------------------------------------------
-    def _setter(attribute: str, low: int, high: int):  # noqa: N805 - a factory used in the class body
-        def set_value(self, argument: str) -> None:
-            setattr(self.channel, attribute, _integer(argument, low, high))
-        return set_value
-
-    def _getter(attribute: str):  # noqa: N805
-        def get_value(self, argument: str) -> str:
-            return str(getattr(self.channel, attribute))
-        return get_value
-
-    filter_mode = keyword("PM:FILTer?")(_getter("filter_mode"))
-    set_filter_mode = keyword("PM:FILTer")(_setter("filter_mode", 0, 3))
-    digital_filter = keyword("PM:DIGITALFILTER?")(_getter("digital_filter"))
-    set_digital_filter = keyword("PM:DIGITALFILTER")(_setter("digital_filter", 0, 10_000))
-    analog_filter = keyword("PM:ANALOGFILTER?")(_getter("analog_filter"))
-    set_analog_filter = keyword("PM:ANALOGFILTER")(_setter("analog_filter", 0, 4))
-    auto_range = keyword("PM:AUTO?")(_getter("auto_range"))
-    set_auto_range = keyword("PM:AUTO")(_setter("auto_range", 0, 1))
-    range_query = keyword("PM:RANge?")(_getter("range"))
-    set_range = keyword("PM:RANge")(_setter("range", 0, 7))
-    mode = keyword("PM:MODE?")(_getter("mode"))
-    set_mode = keyword("PM:MODE")(_setter("mode", 0, 7))
-    timeout = keyword("PM:MEAS:TIMEOUT?")(_getter("timeout_ms"))
-    set_timeout = keyword("PM:MEAS:TIMEOUT")(_setter("timeout_ms", 1, 60_000))
-    zero_state = keyword("PM:ZEROSTOre?")(_getter("zero_on"))
-    del _setter, _getter
+    # -- acquisition settings ------------------------------------------------------------
+    filter_mode = keyword("PM:FILTer?")(_channel_getter("filter_mode"))
+    set_filter_mode = keyword("PM:FILTer")(_channel_setter("filter_mode", 0, 3))
+    digital_filter = keyword("PM:DIGITALFILTER?")(_channel_getter("digital_filter"))
+    set_digital_filter = keyword("PM:DIGITALFILTER")(_channel_setter("digital_filter", 0, 10_000))
+    analog_filter = keyword("PM:ANALOGFILTER?")(_channel_getter("analog_filter"))
+    set_analog_filter = keyword("PM:ANALOGFILTER")(_channel_setter("analog_filter", 0, 4))
+    auto_range = keyword("PM:AUTO?")(_channel_getter("auto_range"))
+    set_auto_range = keyword("PM:AUTO")(_channel_setter("auto_range", 0, 1))
+    range_query = keyword("PM:RANge?")(_channel_getter("range"))
+    set_range = keyword("PM:RANge")(_channel_setter("range", 0, 7))
+    mode = keyword("PM:MODE?")(_channel_getter("mode"))
+    set_mode = keyword("PM:MODE")(_channel_setter("mode", 0, 7))
+    timeout = keyword("PM:MEAS:TIMEOUT?")(_channel_getter("timeout_ms"))
+    set_timeout = keyword("PM:MEAS:TIMEOUT")(_channel_setter("timeout_ms", 1, 60_000))
+    zero_state = keyword("PM:ZEROSTOre?")(_channel_getter("zero_on"))
 
     @keyword("PM:REF:VALue?")
     def reference(self, argument: str) -> str:
@@ -480,7 +483,7 @@ class SimulatedNewport2936R(ProtocolDevice):
         self.channel.zero_w = _float(argument)
         self.channel.zero_on = 1
 
-    # -- readings -----------------------------------------------------------------------------------------------------
+    # -- readings ------------------------------------------------------------
     def _watts(self, channel: _Channel | None = None) -> float:
         channel = channel or self.channel
         watts = self.world.power_reading_w(self.name, channel.wavelength_nm, channel.averages)
@@ -528,7 +531,7 @@ class SimulatedNewport2936R(ProtocolDevice):
             fields += [_exp(self._reading(channel) if present else 0.0), f"{status:X}"]
         return ",".join(fields)
 
-    # -- data store ------------------------------------------------------------------------------------------------------
+    # -- data store ------------------------------------------------------------
     @keyword("PM:DS:SIZE?")
     def store_size(self, argument: str) -> str:
         return str(self.store.size)

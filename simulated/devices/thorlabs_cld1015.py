@@ -212,7 +212,7 @@ class SimulatedCLD1015(SCPIDevice):
     def after_message(self) -> None:
         self._update_world()
 
-    # -- backdoors ---------------------------------------------------------------------------------
+    # -- backdoors ------------------------------------------------------------
     @backdoor
     def turn_key(self, on: bool) -> None:
         """The front-panel key switch."""
@@ -234,7 +234,7 @@ class SimulatedCLD1015(SCPIDevice):
         if hot:
             self._switch_laser_off()
 
-    # -- status ------------------------------------------------------------------------------------
+    # -- status ------------------------------------------------------------
     def measurement_condition(self) -> int:
         bits = 0
         if not self.key_on:
@@ -252,7 +252,7 @@ class SimulatedCLD1015(SCPIDevice):
     def operation_condition(self) -> int:
         return (1 if self._laser_state() else 0) | (2 if self.tec_on else 0)
 
-    # -- laser current --------------------------------------------------------------------------------
+    # -- laser current ------------------------------------------------------------
     @scpi("SOURce#:CURRent[:LEVel][:IMMediate][:AMPLitude]?")
     def current_query(self, which: str | None = None) -> str:
         if which is None:
@@ -325,7 +325,7 @@ class SimulatedCLD1015(SCPIDevice):
             return 1.0
         return max(emitter.output_power_w() / emitter.setpoint_w, 1e-6)
 
-    # -- modulation -----------------------------------------------------------------------------------
+    # -- modulation ------------------------------------------------------------
     @scpi("SOURce#:AM[:STATe]?")
     def modulation_state(self) -> str:
         return nr1(self.modulation_on)
@@ -370,7 +370,7 @@ class SimulatedCLD1015(SCPIDevice):
     def set_modulation_shape(self, value: str) -> None:
         self.modulation_shape = choice(value, ("SINusoid", "SQUare", "TRIangle"))
 
-    # -- laser output -------------------------------------------------------------------------------------
+    # -- laser output ------------------------------------------------------------
     def _laser_state(self) -> bool:
         return self.laser_on and self._emitter.emitting
 
@@ -441,7 +441,7 @@ class SimulatedCLD1015(SCPIDevice):
         if not self.laser_on and self._emitter.emission:
             self.world.set_emission(self.name, False)
 
-    # -- TEC ---------------------------------------------------------------------------------------------------
+    # -- TEC ------------------------------------------------------------
     @scpi("OUTPut2[:STATe]?")
     def tec_state(self) -> str:
         return nr1(self.tec_on)
@@ -524,7 +524,7 @@ class SimulatedCLD1015(SCPIDevice):
         self._temperature_c = target + (self._temperature_c - target) * math.exp(-elapsed / tau)
         self._temperature_time = now
 
-    # -- monitor photodiode ----------------------------------------------------------------------------------------
+    # -- monitor photodiode ------------------------------------------------------------
     @scpi("[SENSe1:]CORRection:POWer[:PDIode][:RESPonse]?")
     def monitor_response(self, which: str | None = None) -> str:
         if which is None:
@@ -541,7 +541,7 @@ class SimulatedCLD1015(SCPIDevice):
     def _monitor_power(self) -> float:
         return self._monitor_current() / self.monitor_response_a_per_w
 
-    # -- measurements --------------------------------------------------------------------------------------------------
+    # -- measurements ------------------------------------------------------------
     def _quantity(self, quantity: str) -> float:
         readers = {
             "CURRent1": self._drive_current,
@@ -642,7 +642,7 @@ class SimulatedCLD1015(SCPIDevice):
         self.initiate()
         return self.fetch()
 
-    # -- SYSTem ----------------------------------------------------------------------------------------------------------
+    # -- SYSTem ------------------------------------------------------------
     @scpi("SYSTem:BEEPer[:IMMediate]")
     def beep(self) -> None:
         pass

@@ -212,13 +212,13 @@ class SimulatedThorlabsPM100(SCPIDevice):
     def identification(self) -> str:
         return f"Thorlabs,{self.console},{self.serial_number},{self.firmware}"
 
-    # -- backdoors ----------------------------------------------------------------------
+    # -- backdoors ------------------------------------------------------------
     @backdoor
     def unplug_sensor(self) -> None:
         """The head taken off the console."""
         self.head = None
 
-    # -- status -----------------------------------------------------------------------------
+    # -- status ------------------------------------------------------------
     def operation_condition(self) -> int:
         bits = 0
         if self.zeroing:
@@ -233,7 +233,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
     measurement_condition = no_condition
     auxiliary_condition = no_condition
 
-    # -- the head ------------------------------------------------------------------------------
+    # -- the head ------------------------------------------------------------
     def _head(self) -> SensorHead:
         if self.head is None:
             raise SCPIError(-241, "no sensor")
@@ -254,7 +254,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
     def calibration_string(self) -> str:
         return f'"Cal. {self.head.calibration}"' if self.head else '""'
 
-    # -- the signal chain ------------------------------------------------------------------------
+    # -- the signal chain ------------------------------------------------------------
     def _responsivity(self) -> float:
         """The photodiode response the console divides by, A/W."""
         if self.response_override is not None:
@@ -442,7 +442,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
             raise SCPIError(-221, "not a thermal head")
         self.thermopile_response = number(value, low=1e-5, high=1e3, default=head.thermopile_v_per_w)
 
-    # -- energy heads ---------------------------------------------------------------------------
+    # -- energy heads ------------------------------------------------------------
     def _energy_head(self) -> SensorHead:
         head = self._head()
         if not head.is_pyroelectric:
@@ -496,7 +496,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
         self._energy_head()
         self.pyro_response_v_per_j = number(value, low=1e-3, high=1e6, default=PYRO_V_PER_J)
 
-    # -- zero adjustment -----------------------------------------------------------------------------------
+    # -- zero adjustment ------------------------------------------------------------
     @property
     def zeroing(self) -> bool:
         return self._now() < self._zero_ends
@@ -690,7 +690,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
     def set_peak_threshold(self, value: str) -> None:
         self.peak_threshold = number(value, low=1.0, high=95.0, default=15.0)
 
-    # -- INPut ------------------------------------------------------------------------------------------------
+    # -- INPut ------------------------------------------------------------
     @scpi("INPut#[:PDIode]:FILTer[:LPASs][:STATe]?")
     def bandwidth_filter(self) -> str:
         return nr1(self.bandwidth_limited)

@@ -240,8 +240,8 @@ def test_zero_adjustment():
 
 
 def test_status_registers():
-    from anplab.drivers.thorlabs_pm100 import OperationStatus, QuestionableStatus
     from anplab.drivers.scpi_status import StandardEvent, StatusByte
+    from anplab.drivers.thorlabs_pm100 import OperationStatus, QuestionableStatus
 
     with expected_protocol(ThorlabsPM100, [*INIT, ("*ESR?", "48"), ("*STB?", "12"), ("STAT:OPER:COND?", "512"),
                                            ("STAT:OPER?", "768"), ("STAT:QUES:COND?", "8"), ("STAT:QUES?", "0"),

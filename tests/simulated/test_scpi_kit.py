@@ -9,8 +9,8 @@ from anplab.simulated.devices.scpi_headers import HeaderGrammar
 from anplab.simulated.devices.scpi_parameters import (
     boolean,
     choice,
-    number,
     nr3,
+    number,
     split_parameters,
     split_units,
     string,

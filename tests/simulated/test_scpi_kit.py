@@ -270,3 +270,44 @@ def test_parameter_readers_directly():
     assert raised.value.code == -138
     assert boolean("1") and not boolean("off") and boolean("2.0")
     assert choice("curr", {"CURRent": 1, "POWer": 2}) == 1
+
+
+_MULTIPLIERS = {"": 1.0, "K": 1e3, "M": 1e-3, "U": 1e-6, "N": 1e-9, "P": 1e-12, "MA": 1e6, "G": 1e9}
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+       multiplier=st.sampled_from(sorted(_MULTIPLIERS)), space=st.sampled_from(["", " "]),
+       style=st.sampled_from(["{:g}", "{:.3E}", "{:f}", "{:+.10e}"]), case=st.sampled_from([str.upper, str.lower]))
+def test_numbers_with_any_multiplier_read_back_in_the_base_unit(value, multiplier, space, style, case):
+    text = style.format(value) + space + case(multiplier + "A")
+    assert number(text, unit="A") == pytest.approx(float(style.format(value)) * _MULTIPLIERS[multiplier],
+                                                   rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["WAV", "BEAM"]), st.floats(min_value=0.1, max_value=10)),
+                min_size=1, max_size=6))
+def test_one_compound_message_does_what_the_same_commands_do_one_by_one(steps):
+    def value(node, x):
+        return 400 + 100 * x if node == "WAV" else x
+
+    compound, single = Meter(), Meter()
+    first, *rest = steps
+    message = f"SENS:CORR:{first[0]} {value(*first)!r}" + "".join(f";{node} {value(node, x)!r}" for node, x in rest)
+    compound.handle(message)
+    for node, x in steps:
+        single.handle(f"SENS:CORR:{node} {value(node, x)!r}")
+    assert (compound.wavelength_nm, compound.beam_mm) == (single.wavelength_nm, single.beam_mm)
+    assert compound.errors.codes() == single.errors.codes() == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=0, max_value=12))
+def test_the_queue_never_holds_more_than_its_length(count):
+    meter = Meter()
+    for _ in range(count):
+        meter.handle("NOPE")
+    codes = meter.errors.codes()
+    assert len(codes) == min(count, meter.error_queue_length)
+    assert (codes[-1:] == [-350]) == (count >= meter.error_queue_length)

@@ -17,6 +17,7 @@ the RS-232 port (``ASRL/dev/ttyUSB0::INSTR`` or ``COM3``).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from pymeasure.instruments import Instrument
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
@@ -32,6 +33,49 @@ UNITS = {"A": 0, "V": 1, "W": 2, "W/cm2": 3, "J": 4, "J/cm2": 5, "dBm": 6, "Sun"
 FILTER_MODES = {"none": 0, "analog": 1, "digital": 2, "analog+digital": 3}
 #: PM:ANALOGFILTER codes (low-pass corner).
 ANALOG_FILTERS = {"off": 0, "250 kHz": 1, "12.5 kHz": 2, "1 kHz": 3, "5 Hz": 4}
+#: PM:MODE codes (acquisition mode).
+MODES = {"DC continuous": 0, "DC single": 1, "integrate": 2, "peak-peak continuous": 3, "peak-peak single": 4,
+         "pulse continuous": 5, "pulse single": 6, "RMS": 7}
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """One channel's part of ``PM:PWS?``: the reading and its status bit field."""
+
+    power: float
+    status: int
+
+    @property
+    def units(self) -> str:
+        code = (self.status >> 7) & 0x7
+        return next((name for name, value in UNITS.items() if value == code), str(code))
+
+    @property
+    def range(self) -> int:
+        return (self.status >> 4) & 0x7
+
+    @property
+    def detector_present(self) -> bool:
+        return bool(self.status & 0x8)
+
+    @property
+    def ranging(self) -> bool:
+        return bool(self.status & 0x4)
+
+    @property
+    def saturated(self) -> bool:
+        return bool(self.status & 0x2)
+
+    @property
+    def over_range(self) -> bool:
+        return bool(self.status & 0x1)
+
+
+def _channel_statuses(reply: str) -> list[ChannelStatus]:
+    fields = [field.strip() for field in reply.split(",")]
+    if len(fields) % 2:
+        raise ValueError(f"PM:PWS? answered {reply!r}: not pairs of power and status")
+    return [ChannelStatus(float(power), int(status, 16)) for power, status in zip(fields[::2], fields[1::2])]
 
 
 class Newport2936RError(InstrumentRefused):
@@ -171,6 +215,210 @@ class Newport2936R(Instrument):
         """Get the errors since the last error query with their texts (clears them).""",
         cast=str,
         maxsplit=0,
+    )
+
+    # -- detector and attenuator ----------------------------------------------------------------
+    detector_size = Instrument.measurement(
+        "PM:DETSIZE?",
+        """Get the detector's active area in cm2.""",
+    )
+
+    calibration_date = Instrument.measurement(
+        "PM:CALDATE?",
+        """Get the detector's calibration date.""",
+        cast=str,
+        maxsplit=0,
+    )
+
+    calibration_temperature = Instrument.measurement(
+        "PM:CALTEMP?",
+        """Get the temperature the detector was calibrated at, in degrees Celsius.""",
+    )
+
+    detector_temperature = Instrument.measurement(
+        "PM:TEMP?",
+        """Get the detector's temperature in degrees Celsius (detectors with a sensor).""",
+    )
+
+    responsivity = Instrument.measurement(
+        "PM:RESP?",
+        """Get the detector's responsivity at the set wavelength, in A/W (attenuator included).""",
+    )
+
+    power_min = Instrument.measurement(
+        "PM:MIN:P?",
+        """Get the smallest power the detector measures, in W.""",
+    )
+
+    power_max = Instrument.measurement(
+        "PM:MAX:P?",
+        """Get the largest power the detector measures, in W.""",
+    )
+
+    attenuator = Instrument.control(
+        "PM:ATT?", "PM:ATT %d",
+        """Control whether the meter corrects for the detector's attenuator (bool); it must match what
+        is mounted, or readings are off by the attenuation.""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    attenuator_serial = Instrument.measurement(
+        "PM:ATTSN?",
+        """Get the serial number of the detector's attenuator.""",
+        cast=str,
+        maxsplit=0,
+    )
+
+    # -- acquisition --------------------------------------------------------------------------------
+    range = Instrument.control(
+        "PM:RAN?", "PM:RAN %d",
+        """Control the gain range (int 0 to 7; setting it only holds while auto-ranging is off).""",
+        validator=strict_range,
+        values=[0, 7],
+        cast=int,
+        check_set_errors=True,
+    )
+
+    mode = Instrument.control(
+        "PM:MODE?", "PM:MODE %d",
+        """Control the acquisition mode: "DC continuous", "DC single", "integrate", "peak-peak
+        continuous", "peak-peak single", "pulse continuous", "pulse single" or "RMS".""",
+        validator=strict_discrete_set,
+        values=MODES,
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    measurement_timeout = Instrument.control(
+        "PM:MEAS:TIMEOUT?", "PM:MEAS:TIMEOUT %d",
+        """Control the measurement timeout in ms (int), used by the peak and pulse modes.""",
+        validator=strict_range,
+        values=[1, 60_000],
+        cast=int,
+        check_set_errors=True,
+    )
+
+    reference = Instrument.control(
+        "PM:REF:VAL?", "PM:REF:VAL %g",
+        """Control the reference value for relative readings, in the present units.""",
+        check_set_errors=True,
+    )
+
+    zero_value = Instrument.control(
+        "PM:ZEROVAL?", "PM:ZEROVAL %g",
+        """Control the zero the meter subtracts, in W.""",
+        check_set_errors=True,
+    )
+
+    def zero(self) -> None:
+        """Take the present reading as the zero (block the beam first)."""
+        self.write("PM:ZEROSTO")
+        self.check_set_errors()
+
+    spot_size = Instrument.control(
+        "PM:SPOTSIZE?", "PM:SPOTSIZE %g",
+        """Control the beam area in cm2 used for W/cm2 readings.""",
+        validator=strict_range,
+        values=[1e-9, 1000.0],
+        check_set_errors=True,
+    )
+
+    frequency = Instrument.measurement(
+        "PM:FREQ?",
+        """Measure the frequency of a modulated or pulsed signal, in Hz.""",
+    )
+
+    @property
+    def channel_status(self) -> list[ChannelStatus]:
+        """Get the power and status of every channel at once (``PM:PWS?``)."""
+        return _channel_statuses(self.ask("PM:PWS?"))
+
+    # -- data store -----------------------------------------------------------------------------------
+    data_store_size = Instrument.control(
+        "PM:DS:SIZE?", "PM:DS:SIZE %d",
+        """Control how many readings the data store holds (int 1 to 250000).""",
+        validator=strict_range,
+        values=[1, 250_000],
+        cast=int,
+        check_set_errors=True,
+    )
+
+    data_store_interval = Instrument.control(
+        "PM:DS:INT?", "PM:DS:INT %d",
+        """Control which readings are stored: every n-th (int at least 1).""",
+        validator=strict_range,
+        values=[1, 1_000_000],
+        cast=int,
+        check_set_errors=True,
+    )
+
+    data_store_ring = Instrument.control(
+        "PM:DS:BUF?", "PM:DS:BUF %d",
+        """Control whether a full data store drops its oldest readings (True) or stops (False).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    data_store_enabled = Instrument.control(
+        "PM:DS:EN?", "PM:DS:EN %d",
+        """Control whether readings are being stored (bool).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    data_store_count = Instrument.measurement(
+        "PM:DS:C?",
+        """Get how many readings the data store holds now.""",
+        cast=int,
+    )
+
+    data_store_units = Instrument.measurement(
+        "PM:DS:UNITS?",
+        """Get the units of the stored readings.""",
+        cast=str,
+        maxsplit=0,
+    )
+
+    def clear_data_store(self) -> None:
+        """Empty the data store."""
+        self.write("PM:DS:CL")
+        self.check_set_errors()
+
+    def data_store_values(self, first: int = 1, last: int | None = None) -> list[float]:
+        """Get stored readings ``first`` to ``last`` (1 is the oldest; ``last`` None: the newest).
+
+        The meter answers one reading per line.
+        """
+        if last is None:
+            last = self.data_store_count
+        if not 1 <= first <= last:
+            raise ValueError(f"no readings {first} to {last}")
+        self.write(f"PM:DS:GET? {first}-{last}")
+        return [float(self.read()) for _ in range(last - first + 1)]
+
+    # -- interface -------------------------------------------------------------------------------------
+    beeper = Instrument.control(
+        "BEEP?", "BEEP %d",
+        """Control whether the meter beeps (bool).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    echo = Instrument.control(
+        "ECHO?", "ECHO %d",
+        """Control the RS-232 echo (bool); this driver expects it off, the remote default.""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
     )
 
     def check_errors(self) -> list[int]:

@@ -12,10 +12,21 @@ and fixes what breaks on current consoles:
 * pymeasure silently clamps an out-of-range wavelength to the sensor's range
   and never re-reads that range when the head changes; here an out-of-range
   wavelength raises before anything is sent.
-* Averaging, power unit, auto-ranging, zeroing and the SCPI error queue are added.
+* Added: averaging, power unit, ranges (power, current, voltage; auto and
+  fixed), corrections (beam diameter, attenuation, photodiode and thermopile
+  response), zero adjustment with its state and value, delta references, the
+  photodiode bandwidth filter and thermopile accelerator, every measurement
+  path of the manual (``MEAS:<quantity>?``; ``CONF:<quantity>`` + ``INIT`` +
+  ``FETC?``; ``READ?``; ``ABOR``), the status registers (``*ESR?``, ``*STB?``,
+  ``STAT:OPER``, ``STAT:QUES``) and the SCPI error queue.
 
 Commands end with LF; replies end with LF.  An unknown or refused command
 gets no reply and queues an SCPI error (``SYST:ERR?`` -> ``-113,"Undefined header"``).
+
+Over a raw TCP socket (a VISA ``::SOCKET`` resource) a read ends only at
+the read termination: pymeasure's ``ThorlabsPM100USB`` passes none, since
+over USB-TMC the END bit ends every message, so over a socket each of its
+reads waits for the timeout.  This driver sets LF both ways.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from pymeasure.instruments.thorlabs.thorlabspm100usb import ThorlabsPM100USB
 from pymeasure.instruments.validators import strict_discrete_set, strict_range
 
 from .errors import InstrumentRefused, InstrumentReplyError
+from .scpi_status import StandardEvent, StatusByte
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -89,6 +101,28 @@ class ExtendedSensorFlags(IntFlag):
     PHOTOMETRIC = 1 << 11
     TEMPERATURE_SENSOR = 1 << 12
     EXTENDED_FORMAT = 1 << 31
+
+
+class OperationStatus(IntFlag):
+    """STATus:OPERation bits as the simulated console sets them (see the device's docstring for the source)."""
+
+    ZEROING = 1 << 8
+    READING_READY = 1 << 9
+
+
+class QuestionableStatus(IntFlag):
+    """STATus:QUEStionable bits (SCPI-1999 meanings)."""
+
+    POWER = 1 << 3
+    TEMPERATURE = 1 << 4
+    CALIBRATION = 1 << 8
+
+
+#: What CONFigure / MEASure can measure, by the names this driver uses, with the manual's keyword.
+QUANTITIES = {
+    "power": "POW", "current": "CURR", "voltage": "VOLT", "energy": "ENER", "frequency": "FREQ",
+    "power_density": "PDEN", "energy_density": "EDEN", "temperature": "TEMP", "resistance": "RES",
+}
 
 
 _POWER_TYPES = {SensorType.PHOTODIODE, SensorType.THERMOPILE, SensorType.FOUR_QUADRANT_THERMOPILE}
@@ -169,6 +203,13 @@ def _scpi_error(values: list) -> tuple[int, str]:
     return code, message
 
 
+def _nr3(reply: str, command: str) -> float:
+    reply = reply.strip()
+    if not _NR3.match(reply):
+        raise ThorlabsPMReplyError(f"{command} answered {reply!r}, not a complete NR3 number")
+    return float(reply)
+
+
 def _wavelength_in_range(value, values):
     """strict_range against the sensor's range, refusing when the sensor has no settable wavelength."""
     if not values:
@@ -207,10 +248,71 @@ class ThorlabsPM100(ThorlabsPM100USB):
         """Measure the power in W (refusing a reading that is not a complete NR3 number)."""
         if not self.is_power_sensor:
             raise AttributeError(f"{self.sensor_name} is not a power sensor.")
-        reply = self.ask("MEAS:POW?").strip()
-        if not _NR3.match(reply):
-            raise ThorlabsPMReplyError(f"MEAS:POW? answered {reply!r}, not a complete NR3 number")
-        return float(reply)
+        return _nr3(self.ask("MEAS:POW?"), "MEAS:POW?")
+
+    def measure(self, quantity: str) -> float:
+        """Measure one of :data:`QUANTITIES` (``MEAS:<quantity>?``), refusing a reply cut short."""
+        keyword = QUANTITIES[quantity]
+        return _nr3(self.ask(f"MEAS:{keyword}?"), f"MEAS:{keyword}?")
+
+    @property
+    def current(self) -> float:
+        """Measure the photodiode current in A."""
+        return self.measure("current")
+
+    @property
+    def voltage(self) -> float:
+        """Measure the thermal sensor's voltage in V."""
+        return self.measure("voltage")
+
+    @property
+    def energy(self) -> float:
+        """Measure the pulse energy in J (energy sensors only)."""
+        if not self.is_energy_sensor:
+            raise AttributeError(f"{self.sensor_name} is not an energy sensor.")
+        return self.measure("energy")
+
+    @property
+    def power_density(self) -> float:
+        """Measure the power density in W/cm2 (the power over the set beam diameter)."""
+        return self.measure("power_density")
+
+    @property
+    def frequency(self) -> float:
+        """Measure the frequency of a modulated signal in Hz."""
+        return self.measure("frequency")
+
+    @property
+    def sensor_temperature(self) -> float:
+        """Measure the sensor head's temperature in degrees Celsius (heads with a thermistor)."""
+        return self.measure("temperature")
+
+    # -- CONFigure, INITiate, FETCh, READ, ABORt ---------------------------------------------
+    def configure(self, quantity: str) -> None:
+        """Set what INITiate measures and FETCh? returns (one of :data:`QUANTITIES`)."""
+        self.write(f"CONF:{QUANTITIES[quantity]}")
+
+    configuration = Instrument.measurement(
+        "CONF?",
+        """Get what the console is configured to measure, as the keyword it answers (e.g. "POW").""",
+        cast=str,
+    )
+
+    def initiate(self) -> None:
+        """Start a measurement of the configured quantity."""
+        self.write("INIT")
+
+    def fetch(self) -> float:
+        """Get the last measurement started by :meth:`initiate`."""
+        return _nr3(self.ask("FETC?"), "FETC?")
+
+    def read_new(self) -> float:
+        """Start a measurement and get it (``READ?``; ``read`` is the pymeasure instrument's own)."""
+        return _nr3(self.ask("READ?"), "READ?")
+
+    def abort(self) -> None:
+        """Abort the measurement in progress."""
+        self.write("ABOR")
 
     # -- sensor head ------------------------------------------------------------------------
     def _set_flags(self) -> None:
@@ -284,9 +386,216 @@ class ThorlabsPM100(ThorlabsPM100USB):
         check_set_errors=True,
     )
 
+    power_range = Instrument.control(
+        "SENS:POW:RANG:UPP?", "SENS:POW:RANG:UPP %g",
+        """Control the top of the power range in W (float); setting it switches auto-ranging off.""",
+        validator=strict_range,
+        values=[0, 1e3],
+        check_set_errors=True,
+    )
+
+    current_range = Instrument.control(
+        "SENS:CURR:RANG:UPP?", "SENS:CURR:RANG:UPP %g",
+        """Control the top of the photodiode current range in A (float); setting it switches
+        auto-ranging off.""",
+        validator=strict_range,
+        values=[0, 1.0],
+        check_set_errors=True,
+    )
+
+    voltage_range = Instrument.control(
+        "SENS:VOLT:RANG:UPP?", "SENS:VOLT:RANG:UPP %g",
+        """Control the top of the thermal sensor's voltage range in V (float).""",
+        validator=strict_range,
+        values=[0, 10.0],
+        check_set_errors=True,
+    )
+
+    beam_diameter = Instrument.control(
+        "SENS:CORR:BEAM?", "SENS:CORR:BEAM %g",
+        """Control the beam diameter in mm used for power density (float).""",
+        validator=strict_range,
+        values=[0.01, 100.0],
+        check_set_errors=True,
+    )
+
+    attenuation = Instrument.control(
+        "SENS:CORR:LOSS:INP:MAGN?", "SENS:CORR:LOSS:INP:MAGN %g",
+        """Control the attenuation in dB of optics before the sensor, which the reading corrects for
+        (float -60 to 60).""",
+        validator=strict_range,
+        values=[-60.0, 60.0],
+        check_set_errors=True,
+    )
+
+    photodiode_response = Instrument.control(
+        "SENS:CORR:POW:PDI:RESP?", "SENS:CORR:POW:PDI:RESP %g",
+        """Control the photodiode responsivity in A/W the console divides by (float); the
+        calibrated value returns whenever the wavelength is set.""",
+        validator=strict_range,
+        values=[1e-5, 1e3],
+        check_set_errors=True,
+    )
+
+    thermopile_response = Instrument.control(
+        "SENS:CORR:POW:THER:RESP?", "SENS:CORR:POW:THER:RESP %g",
+        """Control the thermal sensor's response in V/W (float).""",
+        validator=strict_range,
+        values=[1e-5, 1e3],
+        check_set_errors=True,
+    )
+
+    power_reference = Instrument.control(
+        "SENS:POW:REF?", "SENS:POW:REF %g",
+        """Control the delta-mode reference power in W (float).""",
+        validator=strict_range,
+        values=[-10.0, 10.0],
+        check_set_errors=True,
+    )
+
+    power_reference_enabled = Instrument.control(
+        "SENS:POW:REF:STAT?", "SENS:POW:REF:STAT %d",
+        """Control whether power readings are relative to the reference (bool).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    bandwidth_limited = Instrument.control(
+        "INP:PDI:FILT:LPAS:STAT?", "INP:PDI:FILT:LPAS:STAT %d",
+        """Control the photodiode input's low-pass filter (bool; True: low bandwidth).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    accelerator_enabled = Instrument.control(
+        "INP:THER:ACC:STAT?", "INP:THER:ACC:STAT %d",
+        """Control the thermopile accelerator (bool).""",
+        validator=strict_discrete_set,
+        values={True: 1, False: 0},
+        map_values=True,
+        check_set_errors=True,
+    )
+
+    accelerator_tau = Instrument.control(
+        "INP:THER:ACC:TAU?", "INP:THER:ACC:TAU %g",
+        """Control the thermopile time constant (0 to 63 %) in s the accelerator uses (float).""",
+        validator=strict_range,
+        values=[0.1, 60.0],
+        check_set_errors=True,
+    )
+
+    line_frequency = Instrument.control(
+        "SYST:LFR?", "SYST:LFR %d",
+        """Control the mains frequency in Hz the console filters (50 or 60).""",
+        validator=strict_discrete_set,
+        values=[50, 60],
+        cast=int,
+        check_set_errors=True,
+    )
+
+    calibration = Instrument.measurement(
+        "CAL:STR?",
+        """Get the sensor's calibration message.""",
+        cast=str,
+        maxsplit=0,
+        get_process=lambda v: v.strip().strip('"'),
+    )
+
+    # -- zero adjustment ---------------------------------------------------------------------
     def zero(self) -> None:
         """Start a dark-current zeroing; block the beam first (the console subtracts what it sees)."""
         self.write("SENS:CORR:COLL:ZERO")
+
+    zeroing = Instrument.measurement(
+        "SENS:CORR:COLL:ZERO:STAT?",
+        """Get whether a zero adjustment is running (bool).""",
+        cast=int,
+        get_process=bool,
+    )
+
+    zero_value = Instrument.measurement(
+        "SENS:CORR:COLL:ZERO:MAGN?",
+        """Get the zero the last adjustment measured, in W.""",
+    )
+
+    def abort_zero(self) -> None:
+        """Abort a zero adjustment in progress."""
+        self.write("SENS:CORR:COLL:ZERO:ABOR")
+
+    def zero_and_wait(self) -> float:
+        """Zero, wait until the console has finished (``*OPC?``), and return the zero in W."""
+        self.zero()
+        self.ask("*OPC?")
+        return float(self.zero_value)
+
+    # -- status registers --------------------------------------------------------------------
+    standard_event_status = Instrument.measurement(
+        "*ESR?",
+        """Get (and clear) the Standard Event Status Register as :class:`StandardEvent` flags.""",
+        cast=int,
+        get_process=StandardEvent,
+    )
+
+    status_byte = Instrument.measurement(
+        "*STB?",
+        """Get the status byte as :class:`StatusByte` flags.""",
+        cast=int,
+        get_process=StatusByte,
+    )
+
+    operation_condition = Instrument.measurement(
+        "STAT:OPER:COND?",
+        """Get the OPERation condition register as :class:`OperationStatus` flags.""",
+        cast=int,
+        get_process=OperationStatus,
+    )
+
+    operation_event = Instrument.measurement(
+        "STAT:OPER?",
+        """Get (and clear) the OPERation event register as :class:`OperationStatus` flags.""",
+        cast=int,
+        get_process=OperationStatus,
+    )
+
+    questionable_condition = Instrument.measurement(
+        "STAT:QUES:COND?",
+        """Get the QUEStionable condition register as :class:`QuestionableStatus` flags.""",
+        cast=int,
+        get_process=QuestionableStatus,
+    )
+
+    questionable_event = Instrument.measurement(
+        "STAT:QUES?",
+        """Get (and clear) the QUEStionable event register as :class:`QuestionableStatus` flags.""",
+        cast=int,
+        get_process=QuestionableStatus,
+    )
+
+    operation_enable = Instrument.control(
+        "STAT:OPER:ENAB?", "STAT:OPER:ENAB %d",
+        """Control which OPERation events set the status byte's bit 7 (int 0 to 32767).""",
+        validator=strict_range,
+        values=[0, 32767],
+        cast=int,
+    )
+
+    questionable_enable = Instrument.control(
+        "STAT:QUES:ENAB?", "STAT:QUES:ENAB %d",
+        """Control which QUEStionable events set the status byte's bit 3 (int 0 to 32767).""",
+        validator=strict_range,
+        values=[0, 32767],
+        cast=int,
+    )
+
+    error_count = Instrument.measurement(
+        "SYST:ERR:COUN?",
+        """Get how many errors wait in the queue.""",
+        cast=int,
+    )
 
     # -- errors --------------------------------------------------------------------------------
     next_error = Instrument.measurement(

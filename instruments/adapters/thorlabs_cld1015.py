@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anplab.drivers.thorlabs_cld1015 import ThorlabsCLD1015
+from anplab.drivers.thorlabs_cld1015 import Protection, ThorlabsCLD1015
 
 from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
@@ -30,6 +30,10 @@ def _rated_power_w(spec) -> float:
     settings = spec.settings
     limit = settings.current_limit_a if settings.current_limit_a is not None else MAX_CURRENT_A
     return settings.slope_w_per_a * max(0.0, limit - settings.threshold_a)
+
+# Protections that keep the laser output off.
+_BLOCKING = (Protection.KEYLOCK | Protection.INTERLOCK | Protection.COMPLIANCE_VOLTAGE | Protection.OVER_TEMPERATURE
+             | Protection.OUTPUT_INHIBIT)
 
 
 class CLD1015Laser(Laser):
@@ -104,10 +108,15 @@ class CLD1015Laser(Laser):
         if on and not self.driver.tec_enabled:
             self.driver.tec_enabled = True
         self.driver.laser_enabled = on
-        self._raise_on_errors("emission refused" if on else "emission off refused")
+        if on:
+            # Say which protection keeps the laser off, from the controller's protection register.
+            active = self.driver.protection & _BLOCKING
+            self._raise_on_errors("emission refused" + (f" ({active!r})" if active else ""))
+        else:
+            self._raise_on_errors("emission off refused")
 
     def _get_interlock_ok(self) -> bool:
-        return not (self.driver.interlock_tripped or self.driver.keylock_tripped)
+        return not self.driver.protection & (Protection.INTERLOCK | Protection.KEYLOCK)
 
     def _identification(self) -> str:
         return str(self.driver.id)

@@ -77,3 +77,57 @@ def test_error_queries():
         assert meter.check_errors() == []
         assert meter.check_errors() == [100]
         assert meter.error_text == "100, COMMAND NOT RECOGNIZED"
+
+
+def test_detector_and_attenuator_information():
+    with expected_protocol(Newport2936R, [("PM:DETSIZE?", "7.070000E-02"), ("PM:CALDATE?", "15JUN2023"),
+                                          ("PM:CALTEMP?", "2.300000E+01"), ("PM:TEMP?", "2.460000E+01"),
+                                          ("PM:RESP?", "6.870000E-04"), ("PM:MIN:P?", "1.000000E-10"),
+                                          ("PM:MAX:P?", "2.000000E+00"), ("PM:ATTSN?", "A12345")]) as meter:
+        assert meter.detector_size == pytest.approx(0.0707)
+        assert meter.calibration_date == "15JUN2023"
+        assert meter.calibration_temperature == 23.0 and meter.detector_temperature == 24.6
+        assert meter.responsivity == pytest.approx(6.87e-4)
+        assert (meter.power_min, meter.power_max) == (1e-10, 2.0)
+        assert meter.attenuator_serial == "A12345"
+
+
+@pytest.mark.parametrize("name, get, set_, reply, value, new, sent", [
+    ("attenuator", "PM:ATT?", "PM:ATT", "1", True, False, "0"),
+    ("range", "PM:RAN?", "PM:RAN", "3", 3, 5, "5"),
+    ("mode", "PM:MODE?", "PM:MODE", "0", "DC continuous", "RMS", "7"),
+    ("measurement_timeout", "PM:MEAS:TIMEOUT?", "PM:MEAS:TIMEOUT", "250", 250, 500, "500"),
+    ("reference", "PM:REF:VAL?", "PM:REF:VAL", "0.000000E+00", 0.0, 0.001, "0.001"),
+    ("zero_value", "PM:ZEROVAL?", "PM:ZEROVAL", "1.000000E-09", 1e-9, 0.0, "0"),
+    ("spot_size", "PM:SPOTSIZE?", "PM:SPOTSIZE", "7.070000E-02", 0.0707, 0.5, "0.5"),
+    ("data_store_size", "PM:DS:SIZE?", "PM:DS:SIZE", "10000", 10000, 100, "100"),
+    ("data_store_interval", "PM:DS:INT?", "PM:DS:INT", "1", 1, 10, "10"),
+    ("data_store_ring", "PM:DS:BUF?", "PM:DS:BUF", "0", False, True, "1"),
+    ("data_store_enabled", "PM:DS:EN?", "PM:DS:EN", "0", False, True, "1"),
+    ("beeper", "BEEP?", "BEEP", "1", True, False, "0"),
+])
+def test_settings_check_errors(name, get, set_, reply, value, new, sent):
+    with expected_protocol(Newport2936R, [(get, reply), (f"{set_} {sent}", None), OK]) as meter:
+        assert getattr(meter, name) == value
+        setattr(meter, name, new)
+
+
+def test_zero_data_store_and_channel_status():
+    with expected_protocol(Newport2936R, [
+        ("PM:ZEROSTO", None), OK, ("PM:DS:CL", None), OK, ("PM:DS:C?", "3"), ("PM:DS:UNITS?", "W"), ("PM:DS:C?", "3"),
+        ("PM:DS:GET? 1-3", "1.000000E-03"), (None, "1.100000E-03"), (None, "1.200000E-03"),
+        ("PM:DS:GET? 2-2", "1.100000E-03"),
+        ("PM:PWS?", "1.000000E-03,508,0.000000E+00,100"),
+        ("PM:FREQ?", "0.000000E+00"), ("ECHO?", "0"),
+    ]) as meter:
+        meter.zero()
+        meter.clear_data_store()
+        assert meter.data_store_count == 3 and meter.data_store_units == "W"
+        assert meter.data_store_values() == [1e-3, 1.1e-3, 1.2e-3]
+        assert meter.data_store_values(2, 2) == [1.1e-3]
+        with pytest.raises(ValueError):
+            meter.data_store_values(3, 2)
+        a, b = meter.channel_status
+        assert a.power == 1e-3 and a.units == "W" and a.range == 0 and a.detector_present and not a.over_range
+        assert not b.detector_present and b.power == 0.0
+        assert meter.frequency == 0.0 and meter.echo is False

@@ -153,3 +153,56 @@ def test_error_queue():
     ) as cld:
         assert cld.next_error == [0, '"No error"']
         assert cld.check_errors() == [[-222, '"Data out of range"'], [-113, '"Undefined header"']]
+
+
+def test_protection_register_and_trips():
+    from anplab.drivers.thorlabs_cld1015 import Protection
+
+    with expected_protocol(ThorlabsCLD1015, [
+        ("STAT:MEAS:COND?", "5"), ("STAT:MEAS?", "4"), ("OUTP1:PROT:VOLT:TRIP?", "1"),
+        ("SOUR1:CURR:LIM:TRIP?", "0"),
+    ]) as cld:
+        assert cld.protection == Protection.KEYLOCK | Protection.INTERLOCK
+        assert cld.protection_events == Protection.INTERLOCK
+        assert cld.compliance_tripped is True
+        assert cld.current_limit_tripped is False
+
+
+@pytest.mark.parametrize("name, get, set_, reply, value, new, sent", [
+    ("operating_mode", "SOUR1:FUNC:MODE?", "SOUR1:FUNC:MODE", "CURR", "current", "power", "POW"),
+    ("power_setpoint", "SOUR1:POW?", "SOUR1:POW", "1.000000E-02", 0.01, 0.02, "0.02"),
+    ("modulation_enabled", "SOUR1:AM:STAT?", "SOUR1:AM:STAT", "0", False, True, "1"),
+    ("modulation_source", "SOUR1:AM:SOUR?", "SOUR1:AM:SOUR", "INT", "internal", "external", "EXT"),
+    ("modulation_depth", "SOUR1:AM:INT?", "SOUR1:AM:INT", "5.000000E+01", 50.0, 20.0, "20"),
+    ("modulation_frequency", "SOUR1:AM:INT:FREQ?", "SOUR1:AM:INT:FREQ", "1.000000E+03", 1000.0, 250.0, "250"),
+    ("modulation_shape", "SOUR1:AM:INT:SHAP?", "SOUR1:AM:INT:SHAP", "SIN", "sine", "square", "SQU"),
+    ("polarity", "OUTP1:POL?", "OUTP1:POL", "CG", "CG", "AG", "AG"),
+    ("temperature_low_limit", "SOUR2:TEMP:LIM:LOW?", "SOUR2:TEMP:LIM:LOW", "1.500000E+01", 15.0, 20.0, "20"),
+    ("temperature_high_limit", "SOUR2:TEMP:LIM:HIGH?", "SOUR2:TEMP:LIM:HIGH", "4.500000E+01", 45.0, 40.0, "40"),
+    ("temperature_unit", "UNIT:TEMP?", "UNIT:TEMP", "CEL", "CEL", "K", "K"),
+    ("monitor_responsivity", "SENS1:CORR:POW:PDI:RESP?", "SENS1:CORR:POW:PDI:RESP", "2.000000E-03", 2e-3,
+     3e-3, "0.003"),
+])
+def test_settings(name, get, set_, reply, value, new, sent):
+    with expected_protocol(ThorlabsCLD1015, [(get, reply), (f"{set_} {sent}", None)]) as cld:
+        assert getattr(cld, name) == value
+        setattr(cld, name, new)
+
+
+def test_settings_outside_their_sets_never_reach_the_wire():
+    with expected_protocol(ThorlabsCLD1015, []) as cld:
+        for name, value in [("operating_mode", "voltage"), ("modulation_shape", "saw"), ("polarity", "XG"),
+                            ("temperature_unit", "R"), ("modulation_depth", 120), ("temperature_low_limit", 5)]:
+            with pytest.raises(ValueError):
+                setattr(cld, name, value)
+
+
+def test_status_and_error_count():
+    from anplab.drivers.scpi_status import StandardEvent, StatusByte
+
+    with expected_protocol(ThorlabsCLD1015, [("*ESR?", "16"), ("*STB?", "4"), ("STAT:OPER:COND?", "3"),
+                                             ("SYST:ERR:COUN?", "1")]) as cld:
+        assert cld.standard_event_status == StandardEvent.EXECUTION_ERROR
+        assert cld.status_byte == StatusByte.ERROR_QUEUE
+        assert cld.operation_condition == 3
+        assert cld.error_count == 1

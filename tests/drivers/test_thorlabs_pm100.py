@@ -155,3 +155,104 @@ def test_error_queue():
                                            ("SYST:ERR?", '-113,"Undefined header"'), NO_ERROR]) as meter:
         assert meter.next_error == (-113, "Undefined header")
         assert meter.check_errors() == [(-113, "Undefined header")]
+
+
+@pytest.mark.parametrize("quantity, keyword", [
+    ("current", "CURR"), ("voltage", "VOLT"), ("power_density", "PDEN"), ("frequency", "FREQ"),
+    ("sensor_temperature", "TEMP"),
+])
+def test_every_measure_query(quantity, keyword):
+    with expected_protocol(ThorlabsPM100, [*INIT, (f"MEAS:{keyword}?", "1.250000E-04")]) as meter:
+        assert getattr(meter, quantity) == pytest.approx(1.25e-4)
+
+
+def test_energy_only_on_energy_heads():
+    with expected_protocol(ThorlabsPM100, INIT) as meter:
+        with pytest.raises(AttributeError, match="not an energy sensor"):
+            meter.energy
+    with expected_protocol(ThorlabsPM100, [("SYST:SENSOR:IDN?", '"ES111C","1","1-Jan-2020",3,1,2'),
+                                           ("MEAS:ENER?", "2.500000E-06")]) as meter:
+        assert meter.energy == pytest.approx(2.5e-6)
+
+
+def test_configure_initiate_fetch_read_abort():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("CONF:CURR", None), ("CONF?", "CURR"), ("INIT", None),
+                                           ("FETC?", "3.000000E-05"), ("READ?", "3.100000E-05"),
+                                           ("ABOR", None), ("FETC?", "3.0")]) as meter:
+        meter.configure("current")
+        assert meter.configuration == "CURR"
+        meter.initiate()
+        assert meter.fetch() == pytest.approx(3e-5)
+        assert meter.read_new() == pytest.approx(3.1e-5)
+        meter.abort()
+        with pytest.raises(ThorlabsPMReplyError):
+            meter.fetch()
+        with pytest.raises(KeyError):
+            meter.configure("colour")
+
+
+@pytest.mark.parametrize("name, get, set_, reply, value, sent", [
+    ("power_range", "SENS:POW:RANG:UPP?", "SENS:POW:RANG:UPP", "5.000000E-03", 5e-3, "0.001"),
+    ("current_range", "SENS:CURR:RANG:UPP?", "SENS:CURR:RANG:UPP", "5.000000E-03", 5e-3, "5e-05"),
+    ("beam_diameter", "SENS:CORR:BEAM?", "SENS:CORR:BEAM", "9.500000E+00", 9.5, "2.5"),
+    ("attenuation", "SENS:CORR:LOSS:INP:MAGN?", "SENS:CORR:LOSS:INP:MAGN", "0.000000E+00", 0.0, "20"),
+    ("photodiode_response", "SENS:CORR:POW:PDI:RESP?", "SENS:CORR:POW:PDI:RESP", "6.800000E-01", 0.68, "0.7"),
+    ("power_reference", "SENS:POW:REF?", "SENS:POW:REF", "0.000000E+00", 0.0, "0.001"),
+    ("accelerator_tau", "INP:THER:ACC:TAU?", "INP:THER:ACC:TAU", "1.000000E+00", 1.0, "2"),
+])
+def test_numeric_settings(name, get, set_, reply, value, sent):
+    with expected_protocol(ThorlabsPM100, [*INIT, (get, reply), (f"{set_} {sent}", None), NO_ERROR]) as meter:
+        assert getattr(meter, name) == pytest.approx(value)
+        setattr(meter, name, float(sent))
+
+
+@pytest.mark.parametrize("name, command", [
+    ("power_reference_enabled", "SENS:POW:REF:STAT"), ("bandwidth_limited", "INP:PDI:FILT:LPAS:STAT"),
+    ("accelerator_enabled", "INP:THER:ACC:STAT"),
+])
+def test_boolean_settings(name, command):
+    with expected_protocol(ThorlabsPM100, [*INIT, (f"{command}?", "0"), (f"{command} 1", None), NO_ERROR]) as meter:
+        assert getattr(meter, name) is False
+        setattr(meter, name, True)
+        with pytest.raises(ValueError):
+            setattr(meter, name, "yes")
+
+
+def test_line_frequency_and_calibration():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SYST:LFR?", "50"), ("SYST:LFR 60", None), NO_ERROR,
+                                           ("CAL:STR?", '"Cal. 18-Mar-2019"')]) as meter:
+        assert meter.line_frequency == 50
+        meter.line_frequency = 60
+        with pytest.raises(ValueError):
+            meter.line_frequency = 55
+        assert meter.calibration == "Cal. 18-Mar-2019"
+
+
+def test_zero_adjustment():
+    with expected_protocol(ThorlabsPM100, [*INIT, ("SENS:CORR:COLL:ZERO", None), ("SENS:CORR:COLL:ZERO:STAT?", "1"),
+                                           ("SENS:CORR:COLL:ZERO:ABOR", None),
+                                           ("SENS:CORR:COLL:ZERO", None), ("*OPC?", "1"),
+                                           ("SENS:CORR:COLL:ZERO:MAGN?", "2.100000E-09")]) as meter:
+        meter.zero()
+        assert meter.zeroing is True
+        meter.abort_zero()
+        assert meter.zero_and_wait() == pytest.approx(2.1e-9)
+
+
+def test_status_registers():
+    from anplab.drivers.scpi_status import StandardEvent, StatusByte
+    from anplab.drivers.thorlabs_pm100 import OperationStatus, QuestionableStatus
+
+    with expected_protocol(ThorlabsPM100, [*INIT, ("*ESR?", "48"), ("*STB?", "12"), ("STAT:OPER:COND?", "512"),
+                                           ("STAT:OPER?", "768"), ("STAT:QUES:COND?", "8"), ("STAT:QUES?", "0"),
+                                           ("STAT:OPER:ENAB 512", None), ("STAT:QUES:ENAB?", "8"),
+                                           ("SYST:ERR:COUN?", "2")]) as meter:
+        assert meter.standard_event_status == StandardEvent.COMMAND_ERROR | StandardEvent.EXECUTION_ERROR
+        assert meter.status_byte == StatusByte.ERROR_QUEUE | StatusByte.QUESTIONABLE
+        assert meter.operation_condition == OperationStatus.READING_READY
+        assert meter.operation_event == OperationStatus.READING_READY | OperationStatus.ZEROING
+        assert meter.questionable_condition == QuestionableStatus.POWER
+        assert meter.questionable_event == QuestionableStatus(0)
+        meter.operation_enable = 512
+        assert meter.questionable_enable == 8
+        assert meter.error_count == 2

@@ -162,3 +162,85 @@ def test_out_of_limit_settings_never_reach_the_device(bench, change):
     with pytest.raises(LimitError):
         change(bench.power_meter())
     assert device.commands_handled == before
+
+
+def test_writes_change_what_queries_read(bench):
+    device = bench.devices["power_meter"]
+    for setting, query, expected in [
+        ("PM:RAN 4", "PM:RANGE?", "4"), ("PM:MODE 7", "PM:MODE?", "7"), ("PM:ATT 0", "PM:ATT?", "0"),
+        ("PM:REF:VAL 0.002", "PM:REF:VALUE?", "2.000000E-03"), ("PM:SPOTSIZE 0.5", "PM:SPOTSIZE?", "5.000000E-01"),
+        ("PM:MEAS:TIMEOUT 500", "PM:MEAS:TIMEOUT?", "500"), ("BEEP 0", "BEEP?", "0"), ("ECHO 1", "ECHO?", "1"),
+        ("PM:DS:SIZE 50", "PM:DS:SIZE?", "50"), ("PM:DS:INT 10", "PM:DS:INTERVAL?", "10"),
+        ("PM:DS:BUF 1", "PM:DS:BUFFER?", "1"), ("PM:ZEROVAL 1E-9", "PM:ZEROVALUE?", "1.000000E-09"),
+    ]:
+        assert device.handle(setting) is None, setting
+        assert device.handle(query) == expected, setting
+    assert device.handle("ERR?") == "0"
+    device.handle("*RST")
+    assert device.handle("PM:RAN?;PM:MODE?;PM:ATT?;PM:DS:SIZE?") == "0,0,1,10000"
+
+
+def test_the_attenuator_setting_must_match_what_is_mounted(bench):
+    laser, device = bench.laser("pump_1064"), bench.devices["power_meter"]
+    laser.set_power(1.0)
+    laser.emission_on()
+    device.handle("PM:DIGITALFILTER 1000;PM:FILT 2")
+    right = float(device.handle("PM:P?"))
+    device.handle("PM:ATT 0")  # the meter told there is no attenuator, while the OD3 is on the detector
+    assert float(device.handle("PM:P?")) == pytest.approx(right / 1000, rel=0.01)
+    device.handle("PM:ATT 1")
+    assert float(device.handle("PM:RESP?")) == pytest.approx(
+        float(bench.world.power_sensors["power_meter"].responsivity_a_per_w(1064)) / 1000)
+
+
+def test_the_data_store_fills_as_bench_time_passes(bench):
+    laser, device = bench.laser("pump_1064"), bench.devices["power_meter"]
+    laser.set_power(1.0)
+    laser.emission_on()
+    device.handle("PM:DS:SIZE 100;PM:DS:INT 10;PM:DS:EN 1")
+    assert device.handle("PM:DS:C?") == "0"
+    bench.world.clock.sleep(0.005)  # 50 readings every 1 ms
+    assert device.handle("PM:DS:C?") == "5"
+    bench.world.clock.sleep(1.0)
+    assert device.handle("PM:DS:C?") == "100"  # full, fixed buffer: it stops
+    values = device.handle("PM:DS:GET? 1-3").split("\r\n")
+    power = float(device.handle("PM:P?"))
+    assert len(values) == 3 and all(float(v) == pytest.approx(power, rel=0.05) for v in values)
+    assert len(device.handle("PM:DS:GET? -4").split("\r\n")) == 4
+    assert device.handle("PM:DS:GET? 101") is None and device.handle("ERR?") == "102"
+    device.handle("PM:DS:CL")
+    assert device.handle("PM:DS:C?") == "0"
+    assert device.handle("PM:DS:GET? 1") is None and device.handle("ERR?") == "105"
+
+
+def test_channel_status_and_save_recall(bench):
+    device = bench.devices["power_meter"]
+    power, status, other, other_status = device.handle("PM:PWS?").split(",")
+    assert int(status, 16) & 0x8 and not int(other_status, 16) & 0x8  # only channel A has a detector
+    assert (int(status, 16) >> 7) & 0x7 == 2  # watts
+    device.handle("PM:L 1310;*SAV 1;PM:L 1550")
+    device.handle("*RCL 1")
+    assert device.handle("PM:L?") == "1310"
+
+
+def test_the_real_driver_uses_the_new_features(bench):
+    device = bench.devices["power_meter"]
+    meter = Newport2936R(SimulatedAdapter(device))
+    meter.data_store_size = 20
+    meter.data_store_interval = 1
+    meter.data_store_enabled = True
+    bench.world.clock.sleep(0.01)
+    assert meter.data_store_count == 20
+    assert len(meter.data_store_values()) == 20
+    assert meter.channel_status[0].detector_present
+    meter.mode = "RMS"
+    assert meter.mode == "RMS"
+    meter.zero()
+    assert meter.zero_value > 0
+    assert meter.attenuator is True and meter.attenuator_serial == "A12345"
+    assert meter.detector_size == pytest.approx(0.0707) and meter.calibration_date
+    meter.range = 7
+    assert meter.range == 7
+    with pytest.raises(Newport2936RError) as refused:
+        meter.units = "J"  # joules: the CW photodiode refuses
+    assert refused.value.codes == [104]

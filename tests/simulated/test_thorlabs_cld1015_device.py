@@ -58,7 +58,7 @@ def test_identification_and_header_forms(device):
     assert device.handle("SOUR:CURR:LIM?") == "1.200000E+00"
     assert device.handle("SOUR:CURR? MAX") == "1.200000E+00"
     assert device.handle("SOUR2:TEMP?") == device.handle("SOURCE2:TEMPERATURE:SPOINT?") == "2.500000E+01"
-    assert device.handle("OUTP1:STAT?;OUTP2:STAT?") == "0;1"  # the bench switched the TEC on when it opened
+    assert device.handle("OUTP1:STAT?;:OUTP2:STAT?") == "0;1"  # the bench switched the TEC on when it opened
     assert errors(device) == []
 
 
@@ -232,3 +232,114 @@ def test_the_power_read_back_is_what_the_diode_emits_even_before_its_tec_has_set
     emitted = bench.world.laser_output_w("write_852")
     assert abs(emitted / 0.004 - 1) > 0.05  # the nominal L-I curve is off...
     assert writer.power_w == pytest.approx(emitted, rel=1e-3)  # ...the monitor photodiode is not
+
+
+def test_the_protection_register_tells_why_the_laser_is_off(bench, device):
+    device.handle("STAT:MEAS?")  # clear what the bench's opening latched
+    assert device.handle("STAT:MEAS:COND?") == "0"
+    device.backdoor_call("turn_key", on=False)
+    assert int(device.handle("STAT:MEAS:COND?")) == 1
+    device.backdoor_call("turn_key", on=True)
+    bench.world.trip_interlock("pump_1450")
+    assert int(device.handle("STAT:MEAS:COND?")) == 4
+    assert device.handle("OUTP:PROT:INTL:TRIP?") == "1"
+    assert int(device.handle("STAT:MEAS?")) == 1 | 4  # both latched, read once
+    assert device.handle("STAT:MEAS?") == "4" or device.handle("STAT:MEAS?") == "0"
+
+
+def test_an_open_ld_circuit_and_over_temperature_switch_the_output_off(bench, device):
+    device.handle("SOUR1:CURR 0.3;:OUTP1 ON")
+    assert device.handle("OUTP1?") == "1"
+    device.backdoor_call("open_ld_circuit")
+    assert device.handle("OUTP1?;:OUTP:PROT:VOLT:TRIP?;:STAT:MEAS:COND?") == "0;1;2"
+    device.handle("OUTP1 ON")
+    assert errors(device) == ['-221,"Settings conflict"']
+    device.backdoor_call("open_ld_circuit", open_=False)
+    device.backdoor_call("overheat")
+    assert device.handle("OUTP:PROT:OTEM:TRIP?;:STAT:MEAS:COND?") == "1;16384"
+    assert bench.world.laser_output_w("pump_1450") == 0.0
+
+
+def test_constant_power_mode_holds_the_monitor_power(bench, device):
+    device.handle("SOUR1:FUNC:MODE POW;:SOUR1:POW 0.1")
+    assert device.handle("SOUR1:FUNC:MODE?;:SOUR1:POW?") == "POW;1.000000E-01"
+    bench.world.clock.sleep(30.0)
+    device.handle("OUTP1 ON")
+    assert float(device.handle("MEAS:POW2?")) == pytest.approx(0.1, rel=1e-3)
+    device.handle("SOUR1:FUNC:MODE CURR")  # not while the laser is on
+    assert errors(device) == ['-221,"Settings conflict"']
+    device.handle("SOUR1:POW 1")  # more than the 1.2 A limit can give: out of range
+    assert errors(device) == ['-222,"Data out of range"']
+
+
+def test_current_limit_reached_in_power_mode(bench, device):
+    device.handle("SOUR1:CURR:LIM 0.2;:SOUR1:FUNC POW;:SOUR1:POW 0.04")
+    bench.world.clock.sleep(30.0)
+    device.handle("OUTP1 ON")
+    assert device.handle("SOUR1:CURR:LIM:TRIP?") == "0"
+    device.handle("SOUR1:CURR:LIM 0.1")  # the limit now below what 40 mW needs
+    assert device.handle("SOUR1:CURR:LIM:TRIP?;:STAT:MEAS:COND?") == "1;8"
+    assert float(device.handle("MEAS:CURR?")) == pytest.approx(0.1)
+
+
+def test_writes_change_what_queries_read(device):
+    for setting, query, expected in [
+        ("SOUR:AM:STAT ON", "SOUR:AM?", "1"),
+        ("SOUR:AM:SOUR EXT", "SOUR:AM:SOUR?", "EXT"),
+        ("SOUR:AM:INT 30PCT", "SOUR:AM:INT:DEPT?", "3.000000E+01"),
+        ("SOUR:AM:INT:FREQ 2KHZ", "SOUR:AM:INT:FREQ?", "2.000000E+03"),
+        ("SOUR:AM:INT:SHAP TRI", "SOUR:AM:INT:SHAP?", "TRI"),
+        ("OUTP:POL AG", "OUTP:POL?", "AG"),
+        ("SOUR2:TEMP:LIM:LOW 20", "SOUR2:TEMP:LIM:LOW?", "2.000000E+01"),
+        ("SOUR2:TEMP:LIM:HIGH 30", "SOUR2:TEMP:LIM:HIGH?", "3.000000E+01"),
+        ("SOUR1:CURR 300 MA", "SOUR1:CURR?", "3.000000E-01"),
+        ("SENS1:CORR:POW:PDI:RESP 4E-3", "CORR:POW?", "4.000000E-03"),
+        ("SYST:BEEP:STAT 0", "SYST:BEEP:STAT?", "0"),
+    ]:
+        assert device.handle(setting) is None, setting
+        assert device.handle(query) == expected, setting
+    assert errors(device) == []
+    device.handle("SOUR2:TEMP 35")  # above the new high limit
+    device.handle("SOUR2:TEMP:LIM:LOW 40")  # above the high limit
+    assert errors(device) == ['-222,"Data out of range"', '-221,"Settings conflict"']
+    device.handle("UNIT:TEMP K")
+    assert float(device.handle("SOUR2:TEMP?")) == pytest.approx(298.15)
+    device.handle("SOUR2:TEMP 300")
+    device.handle("UNIT:TEMP CEL")
+    assert float(device.handle("SOUR2:TEMP?")) == pytest.approx(26.85)
+    device.handle("*RST")
+    assert device.handle("OUTP1?;:OUTP2?;:SOUR:AM?;:UNIT:TEMP?") == "0;0;0;CEL"
+
+
+def test_measurement_paths(bench, device):
+    device.handle("SOUR1:CURR 0.5;:OUTP1 ON")
+    device.handle("CONF:CURR2")
+    assert device.handle("CONF?") == "CURR2"
+    device.handle("INIT")
+    assert float(device.handle("FETC?")) == pytest.approx(float(device.handle("MEAS:CURR2?")), rel=1e-6)
+    assert float(device.handle("READ?")) == pytest.approx(float(device.handle("SENS1:CURR:DATA?")), rel=1e-6)
+    device.handle("ABOR")
+    assert device.handle("FETC?") is None and errors(device) == ['-230,"Data corrupt or stale"']
+    assert int(device.handle("STAT:OPER:COND?")) == 3  # LD on, TEC on
+
+
+def test_the_real_driver_uses_the_new_features(bench):
+    from anplab.drivers.thorlabs_cld1015 import Protection
+
+    device = bench.devices["write_852"]
+    cld = ThorlabsCLD1015(SimulatedAdapter(device))
+    cld.modulation_shape = "square"
+    cld.modulation_frequency = 500.0
+    cld.polarity = "AG"
+    assert (cld.modulation_shape, cld.modulation_frequency, cld.polarity) == ("square", 500.0, "AG")
+    cld.operating_mode = "power"
+    cld.power_setpoint = 0.03
+    cld.tec_enabled = True
+    bench.world.clock.sleep(20.0)
+    cld.laser_enabled = True
+    assert cld.photodiode_power == pytest.approx(0.03, rel=1e-3)
+    assert cld.protection == Protection(0) and not cld.compliance_tripped
+    device.backdoor_call("turn_key", on=False)
+    assert cld.protection == Protection.KEYLOCK and cld.laser_enabled is False
+    assert cld.check_errors() == []
+    assert bench.laser("write_852").interlock_ok is False

@@ -55,8 +55,8 @@ def test_device_speaks_the_protocol(bench):
     assert device.handle("SENS:CORR:WAV? MIN") == "7.000000E+02"
     assert device.handle("sense:correction:wavelength 1550") is None  # long form, any case
     assert device.handle("CORR:WAV?") == "1.550000E+03"  # SENSe is optional
-    assert device.handle("SENS:AVER:COUN 10;SENS:AVER?") == "10"
-    assert device.handle("SENS:POW:UNIT?;SENS:POW:RANG:AUTO?") == "W;1"
+    assert device.handle("SENS:AVER:COUN 10;:SENS:AVER?") == "10"
+    assert device.handle("SENS:POW:UNIT?;RANG:AUTO?") == "W;1"  # the second continues at SENS:POW:
     assert float(device.handle("MEAS:POW?")) < 1e-6  # laser off: only the sensor offset
 
 
@@ -80,9 +80,9 @@ def test_bad_commands_get_no_reply_and_queue_scpi_errors(bench):
 
 def test_reset_restores_defaults(bench):
     device = bench.devices["power_meter"]
-    device.handle("SENS:CORR:WAV 900;SENS:AVER 50;SENS:POW:UNIT DBM")
+    device.handle("SENS:CORR:WAV 900;:SENS:AVER 50;:SENS:POW:UNIT DBM")
     device.handle("*RST")
-    assert device.handle("SENS:CORR:WAV?;SENS:AVER?;SENS:POW:UNIT?") == "1.550000E+03;1;W"
+    assert device.handle("SENS:CORR:WAV?;:SENS:AVER?;:SENS:POW:UNIT?") == "1.550000E+03;1;W"
 
 
 @pytest.mark.parametrize("style, flags, expected", [
@@ -162,3 +162,168 @@ def test_out_of_limit_settings_never_reach_the_device(bench, change):
     with pytest.raises(LimitError):
         change(bench.power_meter())
     assert device.commands_handled == before
+
+
+def scpi_errors(device):
+    found = []
+    while (reply := device.handle("SYST:ERR?")) != '0,"No error"':
+        found.append(reply)
+    return found
+
+
+def test_measurement_paths_agree(bench):
+    laser, device = bench.laser("pump_1064"), bench.devices["power_meter"]
+    laser.set_power(1.0)
+    laser.emission_on()
+    device.handle("SENS:CORR:WAV 1064;:SENS:AVER 1000")
+    power = float(device.handle("MEAS:POW?"))
+    assert float(device.handle("READ?")) == pytest.approx(power, rel=0.01)
+    assert device.handle("FETC?") is not None
+    device.handle("CONF:CURR")
+    assert device.handle("CONF?") == "CURR"
+    assert device.handle("FETC?") is None and scpi_errors(device) == ['-230,"Data corrupt or stale"']
+    device.handle("INIT")
+    assert int(device.handle("STAT:OPER:COND?")) & 512  # a reading waits to be fetched
+    response = float(device.handle("SENS:CORR:POW:PDI:RESP?"))
+    assert float(device.handle("FETC?")) == pytest.approx(power * response, rel=0.01)
+    assert float(device.handle("MEAS:CURR?")) == pytest.approx(power * response, rel=0.01)
+    device.handle("ABOR")
+    assert device.handle("STAT:OPER:COND?") == "0"
+    area = 3.14159265 * (float(device.handle("CORR:BEAM?")) / 20) ** 2
+    assert float(device.handle("MEAS:PDEN?")) == pytest.approx(power / area, rel=0.01)
+    assert float(device.handle("MEAS:FREQ?")) == 0.0
+    assert 20 < float(device.handle("MEAS:TEMP?")) < 30
+    assert device.handle("MEAS:VOLT?") is None and device.handle("MEAS:ENER?") is None  # not this head
+    assert scpi_errors(device) == ['-221,"Settings conflict"'] * 2
+
+
+def test_corrections_change_what_is_read(bench):
+    laser, device = bench.laser("pump_1064"), bench.devices["power_meter"]
+    laser.set_power(1.0)
+    laser.emission_on()
+    device.handle("SENS:CORR:WAV 1064;:SENS:AVER 1000")
+    power = float(device.handle("MEAS:POW?"))
+    device.handle("SENS:CORR:LOSS:INP:MAGN 10")
+    assert device.handle("CORR?") == "1.000000E+01"  # the optional nodes: CORRection[:LOSS[:INPut[:MAGNitude]]]
+    assert float(device.handle("MEAS:POW?")) == pytest.approx(10 * power, rel=0.01)
+    device.handle("CORR 0")
+    response = float(device.handle("SENS:CORR:POW:PDI:RESP?"))
+    device.handle(f"SENS:CORR:POW:PDI:RESP {response / 2}")
+    assert float(device.handle("MEAS:POW?")) == pytest.approx(2 * power, rel=0.01)
+    device.handle("SENS:CORR:WAV 1064")  # the calibrated response returns with the wavelength
+    assert float(device.handle("SENS:CORR:POW:PDI:RESP?")) == pytest.approx(response)
+    device.handle("SENS:POW:REF 1E-3;REF:STAT ON")
+    assert float(device.handle("MEAS:POW?")) == pytest.approx(power - 1e-3, rel=0.02)
+    device.handle("SENS:POW:REF:STAT OFF;:SENS:POW:UNIT DBM")
+    assert float(device.handle("MEAS:POW?")) == pytest.approx(10 * __import__("math").log10(power / 1e-3), abs=0.05)
+    assert scpi_errors(device) == []
+
+
+def test_a_fixed_range_clips_and_flags_the_reading(bench):
+    laser, device = bench.laser("pump_1064"), bench.devices["power_meter"]
+    device.handle("SENS:CORR:WAV 1064")
+    device.handle("SENS:POW:RANG:UPP 1E-5")  # a fixed range: auto-ranging goes off
+    assert device.handle("SENS:POW:RANG:AUTO?") == "0"
+    top = float(device.handle("SENS:POW:RANG?"))
+    assert 1e-5 <= top < 1e-4
+    assert device.handle("STAT:QUES:COND?") == "0"
+    laser.set_power(1.0)
+    laser.emission_on()
+    assert float(device.handle("MEAS:POW?")) == pytest.approx(top)
+    assert device.handle("STAT:QUES:COND?") == "8"
+    device.handle("SENS:POW:RANG:AUTO 1")
+    assert float(device.handle("MEAS:POW?")) > top
+    assert device.handle("STAT:QUES:COND?;EVEN?;EVEN?") == "0;8;0"  # the event latched once
+
+
+def test_zero_adjustment_runs_for_a_while_and_opc_waits_for_it(bench):
+    device = bench.devices["power_meter"]
+    assert device.handle("SENS:CORR:COLL:ZERO:STAT?") == "0"
+    device.handle("SENS:CORR:COLL:ZERO:INIT")
+    assert device.handle("SENS:CORR:COLL:ZERO:STAT?") == "1"
+    assert int(device.handle("STAT:OPER:COND?")) & 256
+    before = bench.world.now()
+    assert device.handle("*OPC?") == "1"
+    assert bench.world.now() - before == pytest.approx(1.0, abs=0.01)
+    assert device.handle("CORR:COLL:ZERO:STAT?") == "0"
+    assert float(device.handle("CORR:COLL:ZERO:MAGN?")) > 0  # the dark offset of the head
+    assert abs(float(device.handle("MEAS:POW?"))) < 1e-8
+    assert device.handle("*ESR?") == "128"  # power on, never read before
+    device.handle("*OPC")
+    assert device.handle("*ESR?") == "1"
+
+
+def test_writes_change_what_queries_read(bench):
+    device = bench.devices["power_meter"]
+    for setting, query, expected in [
+        ("SENS:CORR:BEAM 2.5MM", "SENS:CORR:BEAM?", "2.500000E+00"),
+        ("SENS:CORR:WAV 1.31UM", "SENS:CORR:WAV?", "1.310000E+03"),
+        ("SENS:AVER:COUN 300", "SENS:AVER?", "300"),
+        ("SENS:CURR:RANG 5E-6", "SENS:CURR:RANG?", "5.000000E-06"),
+        ("INP:PDI:FILT:LPAS:STAT ON", "INP:FILT?", "1"),
+        ("INP:ADAP PYR", "INP:ADAP:TYPE?", "PYR"),
+        ("SENS:PEAK:THR 20", "SENS:PEAK:THR?", "2.000000E+01"),
+        ("SYST:LFR 60", "SYST:LFR?", "60"),
+        ("SYST:BEEP:STAT OFF", "SYST:BEEP:STAT?", "0"),
+        ("SYST:TIME 10, 34, 48", "SYST:TIME?", "10,34,48"),
+        ("DISP:BRIG 0.4", "DISP:BRIG?", "4.000000E-01"),
+        ("STAT:OPER:PTR 512", "STAT:OPER:PTR?", "512"),
+    ]:
+        assert device.handle(setting) is None, setting
+        assert device.handle(query) == expected, setting
+    assert scpi_errors(device) == []
+    device.handle("SYST:LFR 55")
+    device.handle("SENS:CORR:BEAM 5V")
+    device.handle("SENS:AVER 0")
+    device.handle("INP:ADAP LASER")
+    assert scpi_errors(device) == ['-224,"Illegal parameter value"', '-131,"Invalid suffix"',
+                                   '-222,"Data out of range"', '-224,"Illegal parameter value"']
+    assert int(device.handle("*ESR?")) & 0x30 == 0x30  # command and execution errors
+    device.handle("*RST")
+    assert device.handle("SENS:CORR:BEAM?;:SENS:AVER?;:INP:FILT?;:SYST:LFR?") == "9.500000E+00;1;0;60"
+
+
+def test_an_unplugged_head_reports_no_sensor(bench):
+    device = bench.devices["power_meter"]
+    device.backdoor_call("unplug_sensor")
+    assert device.handle("SYST:SENS:IDN?") == '"no sensor","","",0,0,0'
+    assert device.handle("MEAS:POW?") is None
+    assert scpi_errors(device) == ['-241,"Hardware missing"']
+    with pytest.raises(OSError, match="No sensor"):
+        ThorlabsPM100(SimulatedAdapter(device))
+
+
+def test_the_real_driver_reads_every_new_property_from_the_simulated_console(bench):
+    meter = ThorlabsPM100(SimulatedAdapter(bench.devices["power_meter"]))
+    meter.beam_diameter = 3.0
+    meter.attenuation = 3.0
+    meter.power_reference = 1e-6
+    meter.power_reference_enabled = True
+    meter.bandwidth_limited = True
+    meter.line_frequency = 60
+    assert (meter.beam_diameter, meter.attenuation, meter.power_reference) == (3.0, 3.0, 1e-6)
+    assert meter.power_reference_enabled and meter.bandwidth_limited and meter.line_frequency == 60
+    meter.power_range = 1e-3
+    assert meter.auto_range is False and meter.power_range >= 1e-3
+    meter.configure("current")
+    meter.initiate()
+    assert meter.configuration == "CURR" and meter.fetch() == pytest.approx(meter.current, abs=1e-9)
+    assert meter.read_new() == pytest.approx(meter.current, abs=1e-9)
+    assert meter.zero_and_wait() > 0 and not meter.zeroing
+    assert meter.calibration.startswith("Cal.")
+    assert meter.error_count == 0 and meter.check_errors() == []
+    with pytest.raises(ThorlabsPMError, match="-221"):
+        meter.voltage_range = 1.0  # a thermal head's range: the console refuses it for a photodiode
+
+
+def test_an_energy_head_answers_energy_commands_and_refuses_power(bench):
+    device = SimulatedThorlabsPM100(bench.world, "power_meter", sensor="pyroelectric")
+    assert device.handle("SYST:SENS:IDN?").startswith('"ES111C"')
+    device.handle("SENS:ENER:RANG 5E-5;:SENS:ENER:REF 1E-6;REF:STAT ON;:SENS:CORR:ENER:PYRO:RESP 120")
+    assert device.handle("SENS:ENER:RANG?;:SENS:ENER:REF?;REF:STAT?;:CORR:ENER?") == \
+        "1.000000E-04;1.000000E-06;1;1.200000E+02"
+    assert float(device.handle("MEAS:ENER?")) == pytest.approx(-1e-6)  # CW light: no pulse, less the reference
+    assert device.handle("MEAS:POW?") is None
+    assert device.handle("SYST:ERR?") == '-221,"Settings conflict"'
+    photodiode = bench.devices["power_meter"]
+    assert photodiode.handle("SENS:ENER:RANG?") is None and photodiode.handle("SYST:ERR?") == '-221,"Settings conflict"'

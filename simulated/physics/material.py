@@ -181,7 +181,8 @@ class Material:
         shell = float(shell_nm)
         if not 0.0 <= shell <= MAX_SHELL_NM:
             raise ModelInputError("shell_nm", f"{shell_nm!r} nm is outside the allowed range 0..{MAX_SHELL_NM:g} nm")
-        return replace(self, shell_nm=shell)
+        title = re.sub(r"\d+(?:\.\d+)? nm shell", f"{shell:g} nm shell", self.title)
+        return replace(self, shell_nm=shell, title=title)
 
     def with_concentration(self, concentration: float, species: str | None = None) -> Material:
         """The same material with one dopant at another concentration (fraction of cation sites).

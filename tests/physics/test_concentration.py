@@ -136,3 +136,12 @@ def test_meaningless_concentrations_are_refused_by_name(value, species):
 def test_shell_outside_its_range_is_refused():
     with pytest.raises(ModelInputError, match="shell"):
         TM.with_shell(-1.0)
+
+
+def test_presets_come_at_any_doping_and_shell():
+    assert get_material("tm-1064", concentration=0.2) == TM.with_concentration(0.2)
+    codoped = get_material("pryb-852", concentration={"Pr": 0.01, "Yb": 0.2}, shell_nm=2.0)
+    assert (codoped.concentration("Pr"), codoped.concentration("Yb"), codoped.shell_nm) == (0.01, 0.2, 2.0)
+    assert codoped.reference_concentration("Pr") == 0.005  # rates still scale from the calibrated sample
+    with pytest.raises(ModelInputError, match="concentration"):
+        get_material("tm-1064", concentration={"Er": 0.01})

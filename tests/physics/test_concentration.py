@@ -145,3 +145,14 @@ def test_presets_come_at_any_doping_and_shell():
     assert codoped.reference_concentration("Pr") == 0.005  # rates still scale from the calibrated sample
     with pytest.raises(ModelInputError, match="concentration"):
         get_material("tm-1064", concentration={"Er": 0.01})
+
+
+def test_a_material_built_from_thulium_at_another_concentration_is_that_material():
+    # The issue as reported: thulium(0.04) and thulium(0.20) gave identical curves.
+    from anplab.simulated.physics.materials.thulium import thulium
+
+    built = {c: TM.with_changes(species=(thulium(c),)) for c in (0.04, 0.20)}
+    assert built[0.04] == TM.with_concentration(0.04).with_changes(title=built[0.04].title)
+    intensity = np.geomspace(2.0, 40.0, 50)
+    slopes = {c: steady_state(m, intensity).slope() for c, m in built.items()}
+    assert np.max(np.abs(slopes[0.04] - slopes[0.20])) > 5

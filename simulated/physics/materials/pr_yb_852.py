@@ -1,9 +1,11 @@
 """NaYF4:0.5 % Pr3+, 15 % Yb3+ core/shell ANPs pumped at 852 nm: Yb3+-sensitised (migrating) photon avalanche.
 
-After Dudek et al., Nanoscale 15, 18613 (2023) and Korczak et al. (2023).
-The 852 nm pump (11 737 cm^-1) drives Pr3+ excited-state absorption
-1G4 -> 3P1,1I6 (relaxing to 3P0) but reaches no ground-state transition
-except the far blue wing of Yb3+ 2F7/2 -> 2F5/2.  The loop: ESA lifts Pr3+
+After Dudek et al., "Understanding Yb3+-sensitized photon avalanche in Pr3+
+co-doped nanocrystals", Nanoscale 15, 18613 (2023) and Korczak et al.,
+"Sensitized photon avalanche nanothermometry in Pr3+ and Yb3+ codoped NaYF4
+colloidal nanoparticles" (2023).  The 852 nm pump (11 737 cm^-1) drives
+Pr3+ excited-state absorption 1G4 -> 3P1,1I6 (relaxing to 3P0) but reaches
+no ground-state transition except the far blue wing of Yb3+ 2F7/2 -> 2F5/2.  The loop: ESA lifts Pr3+
 1G4 to 3P0; cross-relaxation 3P0 + Yb(2F7/2) -> 1G4 + Yb(2F5/2) returns the
 Pr3+ to 1G4 and excites a Yb3+; the excitation migrates over the Yb3+
 network and transfers back to a ground-state Pr3+ (Yb(2F5/2) + Pr(3H4) ->

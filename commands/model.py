@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from anplab.simulated.physics.beam_average import beam_averaged_s_curve
 from anplab.simulated.physics.characteristics import (
     avalanche_threshold,
     best_passi_intensity,
@@ -21,6 +22,7 @@ from anplab.simulated.physics.characteristics import (
     rise_time,
 )
 from anplab.simulated.physics.focal_spot import AirySpot, GaussianSpot
+from anplab.simulated.physics.heating import ParticleHeating, heated_steady_state
 from anplab.simulated.physics.imaging import passi_fwhm, passi_image, power_law_fwhm
 from anplab.simulated.physics.materials import DEFAULT_MATERIAL, MATERIALS, get_material
 from anplab.simulated.physics.pump_waveforms import Step
@@ -38,6 +40,9 @@ OPTION_NAMES = {
     "count": "--particles",
     "numerical_aperture": "--na",
     "level": "--intensity",
+    "concentration": "--concentration",
+    "thermal_conductivity_w_mk": "--heating",
+    "heating": "--heating",
 }
 
 
@@ -56,6 +61,23 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
     return value
+
+
+def concentrations(text: str) -> list[tuple[str | None, float]]:
+    """``20`` (the first dopant, mol %) or ``Pr=1,Yb=20``: (species or None, fraction of cation sites)."""
+    pairs = []
+    for item in text.split(","):
+        name, _, value = item.rpartition("=")
+        name = name.strip() or None
+        if "=" in item and name is None:
+            raise argparse.ArgumentTypeError(f"expected SPECIES=PERCENT, got {item.strip()!r}")
+        percent = finite_float(value.strip())
+        if not 0 < percent <= 100:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r}: a concentration is a percentage in (0, 100]")
+        pairs.append((name, percent / 100.0))
+    if len(pairs) > 1 and any(name is None for name, _ in pairs):
+        raise argparse.ArgumentTypeError("give every dopant as SPECIES=PERCENT when setting several")
+    return pairs
 
 
 def count(minimum: int):
@@ -85,6 +107,10 @@ def register(commands) -> None:
         p.add_argument("--temperature", type=finite_float, default=300.0, metavar="K", help="sample temperature (K)")
         p.add_argument("--band", default=None, help="emission band (default: the material's main band)")
         p.add_argument("--shell", type=finite_float, default=None, metavar="NM", help="inert shell thickness (nm)")
+        p.add_argument("--concentration", type=concentrations, default=None, metavar="PERCENT",
+                       help="dopant concentration in mol %%: '20' sets the first dopant (Tm in tm-1064), "
+                            "'Pr=1,Yb=20' several; ion-ion rates follow their concentration laws "
+                            "(default: the preset's, e.g. 8 for tm-1064)")
         p.add_argument("--out", default=None, metavar="FILE", help="write the CSV here instead of stdout")
         p.set_defaults(handler=handler, option_names=OPTION_NAMES)
         return p
@@ -95,6 +121,19 @@ def register(commands) -> None:
     p.add_argument("--max", type=positive_float, default=None, metavar="KW_CM2",
                    help="highest intensity (default: threshold x 30)")
     p.add_argument("--points", type=count(2), default=200, help="number of log-spaced intensities")
+    p.add_argument("--beam-averaged", action="store_true",
+                   help="emission of a particle layer summed over the pump spot, against the spot's peak "
+                        "intensity (photons/s per particle/um^2), with its slope: what ensemble measurements "
+                        "report (default: off, a single particle at the spot's centre)")
+    p.add_argument("--spot", choices=("gaussian", "airy"), default="gaussian",
+                   help="spot profile for --beam-averaged (default: %(default)s)")
+    p.add_argument("--na", type=positive_float, default=1.4,
+                   help="numerical aperture setting the spot size for --beam-averaged; the slope does not "
+                        "depend on it (default: %(default)s)")
+    p.add_argument("--heating", type=positive_float, default=None, metavar="W_PER_M_K",
+                   help="heat the particle by the pump power it absorbs and does not re-emit, through a "
+                        "surrounding medium of this thermal conductivity (water: 0.6), self-consistently; "
+                        "adds particle_temperature_k and temperature_rise_k (default: off)")
 
     p = add("rise", rise, "emission after the pump steps on from dark (and optionally off again)")
     p.add_argument("--intensity", type=finite_float, required=True, metavar="KW_CM2", help="peak pump intensity")
@@ -138,7 +177,9 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 def _material(args):
     material = get_material(args.material)
     if args.shell is not None:
-        material = material.with_changes(shell_nm=args.shell)
+        material = material.with_shell(args.shell)
+    for species, fraction in args.concentration or ():
+        material = material.with_concentration(fraction, species)
     if args.band is not None:
         material.band_weights(args.band)  # validates the band name
     return material
@@ -150,6 +191,10 @@ def _threshold(material, args) -> float:
 
 def s_curve(args) -> None:
     material = _material(args)
+    if args.beam_averaged and args.heating is not None:
+        from anplab.cli import UserError
+
+        raise UserError("--heating: not available with --beam-averaged (heating is modelled for one particle)")
     if args.min is None or args.max is None:
         threshold = _threshold(material, args)
     low = args.min if args.min is not None else threshold / 30.0
@@ -159,9 +204,19 @@ def s_curve(args) -> None:
 
         raise UserError(f"--max ({high:g}) must be above --min ({low:g})")
     intensity = np.geomspace(low, high, args.points)
-    ss = steady_state(material, intensity, args.temperature)
-    _write(pd.DataFrame({"intensity_kw_cm2": intensity, "emission": ss.emission(args.band),
-                         "slope": ss.slope(args.band)}), args.out)
+    if args.beam_averaged:
+        spot = _spot(args, material)
+        curve = beam_averaged_s_curve(material, intensity, spot, temperature_k=args.temperature, band=args.band)
+        table = {"peak_intensity_kw_cm2": intensity, "emission": curve.emission, "slope": curve.slope}
+    elif args.heating is not None:
+        heated = heated_steady_state(material, intensity, args.temperature, ParticleHeating(args.heating))
+        table = {"intensity_kw_cm2": intensity, "emission": heated.emission(args.band),
+                 "slope": heated.slope(args.band), "particle_temperature_k": heated.particle_temperature_k,
+                 "temperature_rise_k": heated.temperature_rise_k}
+    else:
+        ss = steady_state(material, intensity, args.temperature)
+        table = {"intensity_kw_cm2": intensity, "emission": ss.emission(args.band), "slope": ss.slope(args.band)}
+    _write(pd.DataFrame(table), args.out)
 
 
 def rise(args) -> None:
@@ -223,12 +278,19 @@ def summary(args) -> None:
     best_i, best_fwhm = best_passi_intensity(material, spot, temperature_k=args.temperature, band=band)
     twice = float(passi_fwhm(material, 2 * i_th, spot, temperature_k=args.temperature, band=band))
     slope_twice = float(steady_state(material, 2 * i_th, args.temperature).slope(band))
+    around = i_th * np.geomspace(0.5, 3.0, 400)
+    averaged = beam_averaged_s_curve(material, around, GaussianSpot(material.pump_wavelength_nm, args.na),
+                                     temperature_k=args.temperature, band=band)
+    k = int(np.argmax(averaged.slope))
     rows = [
         ("material", material.key),
+        ("composition", material.title),
         ("temperature_k", args.temperature),
         ("band", band),
         ("threshold_kw_cm2", i_th),
         ("s_max", float(threshold.s_max)),
+        ("beam_averaged_s_max_gaussian", float(averaged.slope[k])),
+        ("beam_averaged_s_max_at_peak_kw_cm2", float(around[k])),
         ("t90_s_at_half_threshold", float(rises.t90_s[0])),
         ("t90_s_at_threshold", float(rises.t90_s[1])),
         ("t90_s_at_twice_threshold", float(rises.t90_s[2])),

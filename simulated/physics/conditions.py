@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ModelInputError
+from .material import MAX_SHELL_NM
 
 if TYPE_CHECKING:
     from .material import Material
@@ -59,7 +60,7 @@ class Conditions:
         temperature = as_float_array("temperature_k", temperature_k)
         check_range("temperature_k", temperature, *material.temperature_range_k, "K")
         shell = as_float_array("shell_nm", material.shell_nm if shell_nm is None else shell_nm)
-        check_range("shell_nm", shell, 0.0, 100.0, "nm")
+        check_range("shell_nm", shell, 0.0, MAX_SHELL_NM, "nm")
         dark = as_float_array("darkness", darkness)
         check_range("darkness", dark, 0.0, 1.0, "")
         try:

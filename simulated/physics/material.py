@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -15,6 +16,8 @@ from .phonons import Host
 from .photoswitching import Photoswitching
 from .processes import RadiativeDecay
 
+MAX_SHELL_NM = 100.0
+
 
 @dataclass(frozen=True)
 class Level:
@@ -26,11 +29,21 @@ class Level:
 
 @dataclass(frozen=True)
 class Species:
-    """A dopant ion: its concentration (fraction of cation sites) and its levels, ground level first."""
+    """A dopant ion: its concentration (fraction of cation sites) and its levels, ground level first.
+
+    ``reference_concentration`` is the concentration at which the material's
+    concentration-dependent rates were stated (by default, ``concentration``);
+    see :mod:`.concentration`.
+    """
 
     name: str
     concentration: float
     levels: tuple[Level, ...]
+    reference_concentration: float | None = None
+
+    def __post_init__(self):
+        if self.reference_concentration is None:
+            object.__setattr__(self, "reference_concentration", self.concentration)
 
 
 @dataclass(frozen=True)
@@ -96,12 +109,31 @@ class Material:
     def ground_indices(self) -> np.ndarray:
         return np.array([sl.start for sl in self.species_slices])
 
+    @cached_property
+    def _species_by_name(self) -> dict[str, Species]:
+        return {s.name: s for s in self.species}
+
+    def _species(self, name: str) -> Species:
+        try:
+            return self._species_by_name[name]
+        except KeyError:
+            raise KeyError(f"{self.key}: no species {name!r}") from None
+
     def concentration_of(self, level: str) -> float:
-        species_name = level.split(":", 1)[0]
-        for s in self.species:
-            if s.name == species_name:
-                return s.concentration
-        raise KeyError(f"{self.key}: no species {species_name!r}")
+        """Concentration of the species a qualified level name (``"Tm:3F4"``) belongs to."""
+        return self._species(level.split(":", 1)[0]).concentration
+
+    def concentration(self, species_name: str) -> float:
+        """Fraction of the cation sites the species occupies."""
+        return self._species(species_name).concentration
+
+    def reference_concentration(self, species_name: str) -> float:
+        """The concentration the material's concentration-dependent rates were stated at."""
+        return self._species(species_name).reference_concentration
+
+    def concentration_ratio(self, species_name: str) -> float:
+        species = self._species(species_name)
+        return species.concentration / species.reference_concentration
 
     def dark_populations(self) -> np.ndarray:
         """Every ion in its ground level."""
@@ -115,10 +147,7 @@ class Material:
         return math.pi / 6.0 * self.core_diameter_nm**3
 
     def ions_per_particle(self, species_name: str) -> float:
-        for s in self.species:
-            if s.name == species_name:
-                return self.core_volume_nm3 * NAYF4_CATION_SITES_PER_NM3 * s.concentration
-        raise KeyError(f"{self.key}: no species {species_name!r}")
+        return self.core_volume_nm3 * NAYF4_CATION_SITES_PER_NM3 * self.concentration(species_name)
 
     # -- emission ---------------------------------------------------------------
     @property
@@ -146,3 +175,34 @@ class Material:
     def with_changes(self, **changes) -> Material:
         """A copy with some fields replaced (e.g. ``shell_nm``)."""
         return replace(self, **changes)
+
+    def with_shell(self, shell_nm: float) -> Material:
+        """The same particle with another inert-shell thickness (nm)."""
+        shell = float(shell_nm)
+        if not 0.0 <= shell <= MAX_SHELL_NM:
+            raise ModelInputError("shell_nm", f"{shell_nm!r} nm is outside the allowed range 0..{MAX_SHELL_NM:g} nm")
+        title = re.sub(r"\d+(?:\.\d+)? nm shell", f"{shell:g} nm shell", self.title)
+        return replace(self, shell_nm=shell, title=title)
+
+    def with_concentration(self, concentration: float, species: str | None = None) -> Material:
+        """The same material with one dopant at another concentration (fraction of cation sites).
+
+        ``species`` defaults to the first (the avalanching) dopant.  Every
+        concentration-dependent rate follows its law (:mod:`.concentration`);
+        the rates are re-scaled when the rate equations are built, so this is
+        a cheap copy, fit for use inside a fitting loop.
+        """
+        name = self.species[0].name if species is None else species
+        if name not in self._species_by_name:
+            raise ModelInputError("concentration", f"{self.key} has no dopant {name!r}; "
+                                                   f"its dopants are {', '.join(s.name for s in self.species)}")
+        value = float(concentration)
+        if not (math.isfinite(value) and 0.0 < value <= 1.0):
+            raise ModelInputError("concentration", f"{name}: {concentration!r} is not a fraction of the cation "
+                                                   "sites in (0, 1]")
+        species_list = tuple(replace(s, concentration=value) if s.name == name else s for s in self.species)
+        total = sum(s.concentration for s in species_list)
+        if total > 1.0 + 1e-12:
+            raise ModelInputError("concentration", f"the dopants would fill {100 * total:g} % of the cation sites")
+        title = re.sub(rf"\d+(?:\.\d+)?\s?%\s?{re.escape(name)}\b", f"{100 * value:g}%{name}", self.title)
+        return replace(self, species=species_list, title=title)

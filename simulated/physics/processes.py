@@ -19,6 +19,7 @@ import numpy as np
 from .phonons import multiphonon_rate, phonon_factor
 
 if TYPE_CHECKING:
+    from .concentration import ConcentrationLaw
     from .conditions import Conditions
     from .material import Material
 
@@ -77,18 +78,23 @@ class SurfaceQuenching:
 
     The rate falls off exponentially with shell thickness (Kwock et al., 2021:
     thinner shells quench the reservoir level and raise the avalanche threshold).
+    ``concentration_law``, if given, is how energy migration over the dopant
+    sublattice carries excitation to the quenchers (concentration quenching,
+    :mod:`.concentration`); without it the rate does not depend on doping.
     """
 
     upper: str
     lower: str
     bare_rate_s: float
     decay_length_nm: float
+    concentration_law: ConcentrationLaw | None = None
 
-    def rate_s(self, shell_nm: np.ndarray) -> np.ndarray:
-        return self.bare_rate_s * np.exp(-np.asarray(shell_nm) / self.decay_length_nm)
+    def rate_s(self, shell_nm: np.ndarray, material: Material | None = None) -> np.ndarray:
+        scale = 1.0 if material is None or self.concentration_law is None else self.concentration_law.factor(material)
+        return scale * self.bare_rate_s * np.exp(-np.asarray(shell_nm) / self.decay_length_nm)
 
     def terms(self, material: Material, cond: Conditions) -> list:
-        rate = self.rate_s(cond.shell_nm)
+        rate = self.rate_s(cond.shell_nm, material)
         return [LinearTerm(material.index(self.upper), material.index(self.lower), rate)]
 
 
@@ -132,9 +138,14 @@ class EnergyTransfer:
     """Ion-ion energy transfer: donor ``donor[0] -> donor[1]`` with acceptor ``acceptor[0] -> acceptor[1]``.
 
     ``rate_s`` is the transfer rate of one donor ion when every acceptor ion is
-    in its initial state, at 300 K.  ``mismatch_cm`` is the energy the donor
-    releases minus the energy the acceptor takes up (positive: phonons emitted).
-    Cross-relaxation and energy-transfer upconversion are both of this form.
+    in its initial state, at 300 K and the species' reference concentrations.
+    ``mismatch_cm`` is the energy the donor releases minus the energy the
+    acceptor takes up (positive: phonons emitted).  Cross-relaxation and
+    energy-transfer upconversion are both of this form.
+
+    ``concentration_law`` is how the rate scales with doping
+    (:mod:`.concentration`); by default the mean-field static law, linear in
+    the acceptor species' concentration.
     """
 
     donor: tuple[str, str]
@@ -142,9 +153,16 @@ class EnergyTransfer:
     rate_s: float
     mismatch_cm: float = 0.0
     label: str = ""
+    concentration_law: ConcentrationLaw | None = None
+
+    def concentration_factor(self, material: Material) -> float:
+        """This transfer's rate at the material's concentrations relative to ``rate_s``."""
+        if self.concentration_law is not None:
+            return self.concentration_law.factor(material)
+        return material.concentration_ratio(self.acceptor[0].split(":", 1)[0])
 
     def terms(self, material: Material, cond: Conditions) -> list:
-        coefficient = self.rate_s * phonon_factor(
+        coefficient = (self.rate_s * self.concentration_factor(material)) * phonon_factor(
             self.mismatch_cm, material.host.phonon_energy_cm, cond.temperature_k
         )
         d0, d1 = (material.index(name) for name in self.donor)

@@ -110,3 +110,76 @@ def test_bad_input_is_one_line_and_exit_status_2(argv, message):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert message in result.stderr
+
+
+def test_concentration_moves_the_avalanche(capsys):
+    # 8 % is the preset; 4 % cross-relaxes four times slower (Lee et al.'s c^2 law): a higher threshold.
+    thresholds = {}
+    for percent in ("4", "8"):
+        _, out = run(capsys, "model", "summary", "--concentration", percent)
+        values = dict(table(out).values)
+        thresholds[percent] = float(values["threshold_kw_cm2"])
+        assert values["composition"].startswith(f"NaYF4:{percent}%Tm@NaYF4")
+    assert thresholds["4"] > 1.15 * thresholds["8"]
+    _, default = run(capsys, "model", "s-curve", "--points", "7")
+    _, explicit = run(capsys, "model", "s-curve", "--points", "7", "--concentration", "Tm=8")
+    assert default == explicit
+
+
+def test_concentration_of_each_dopant_of_a_codoped_material(capsys):
+    _, out = run(capsys, "model", "summary", "--material", "pryb-852", "--concentration", "Pr=1,Yb=20")
+    assert dict(table(out).values)["composition"].startswith("NaYF4:1%Pr,20%Yb@NaYF4")
+
+
+def test_beam_averaged_s_curve_is_gentler_than_the_single_particle(capsys):
+    _, single = run(capsys, "model", "s-curve", "--points", "300")
+    for spot in ("gaussian", "airy"):
+        _, averaged = run(capsys, "model", "s-curve", "--points", "300", "--beam-averaged", "--spot", spot)
+        data = table(averaged)
+        assert list(data.columns) == ["peak_intensity_kw_cm2", "emission", "slope"]
+        assert data.peak_intensity_kw_cm2.tolist() == table(single).intensity_kw_cm2.tolist()
+        assert 20 < data.slope.max() < 0.8 * table(single).slope.max()
+        assert data.slope.iloc[0] == pytest.approx(2.0, abs=0.1)
+
+
+def test_heating_adds_the_particle_temperature(capsys):
+    _, out = run(capsys, "model", "s-curve", "--points", "4", "--min", "5", "--max", "50", "--heating", "0.6")
+    data = table(out)
+    assert list(data.columns) == ["intensity_kw_cm2", "emission", "slope", "particle_temperature_k",
+                                  "temperature_rise_k"]
+    assert (data.temperature_rise_k > 0).all() and (data.temperature_rise_k < 1e-3).all()
+    assert data.temperature_rise_k.is_monotonic_increasing
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["model", "s-curve", "--concentration", "0"], "--concentration"),
+        (["model", "s-curve", "--concentration", "150"], "--concentration"),
+        (["model", "s-curve", "--concentration", "Er=3"], "--concentration"),
+        (["model", "s-curve", "--concentration", "Pr=1,5", "--material", "pryb-852"], "--concentration"),
+        (["model", "s-curve", "--concentration", "Pr=60,Yb=60", "--material", "pryb-852"], "--concentration"),
+        (["model", "s-curve", "--concentration", "=3"], "--concentration"),
+        (["model", "s-curve", "--heating", "0"], "--heating"),
+        (["model", "s-curve", "--heating", "0.6", "--beam-averaged"], "--heating"),
+        (["model", "s-curve", "--beam-averaged", "--spot", "square"], "--spot"),
+        (["model", "s-curve", "--heating", "1e-12", "--material", "pryb-852", "--min", "3000", "--max", "9000",
+          "--points", "2"], "--heating"),
+    ],
+)
+def test_bad_physics_options_are_one_line_and_exit_status_2(argv, message):
+    result = subprocess.run([sys.executable, "-m", "anplab", *argv], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+
+
+def test_every_physics_option_states_its_default():
+    from anplab.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices["model"]
+    for name, sub in commands._subparsers._group_actions[0].choices.items():
+        for action in sub._actions:
+            if {"--concentration", "--beam-averaged", "--spot", "--na", "--heating"} & set(action.option_strings):
+                if name == "s-curve" or "--concentration" in action.option_strings:
+                    assert "default" in action.help, (name, action.option_strings)

@@ -203,6 +203,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
             procedure.status = {"finished": Procedure.FINISHED,
                                 "stopped": Procedure.ABORTED}.get(ended, Procedure.FAILED)
 
+    procedure.phase("analysis and figures")  # for displays: the analysis of a long run takes a while
     summary = _analyse(procedure, folder)
     metadata.update({
         "status": "ended",

@@ -80,6 +80,7 @@ class Thermometry(ParticleExperiment):
                 steps.append((f"rise-{k}", self.measure_rise))
             if all(self.completed(key) for key, _ in steps):
                 continue  # done before the run was resumed
+            self.phase("temperatures", k / len(plan), detail=f"{kelvin:g} K, {k + 1} of {len(plan)}")
             self.hold_at(kelvin)
             for key, measure in steps:
                 self.point(key, lambda: measure(kelvin))

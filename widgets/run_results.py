@@ -53,18 +53,24 @@ def headline(summary: dict) -> list[Headline]:
     # Thermometry keys its results by temperature; every other experiment by pump intensity.
     per = "K" if "calibration" in summary or "s_r_percent_per_k" in summary else "kW/cm²"
     out: list[Headline] = []
+    problems: list[Headline] = []  # after the numbers: what the analysis could not find
     for key in keys:
         value = summary[key]
         if "_uncertainty" in key or key in ("local_slope", "rises", "widths", "calibration"):
             continue
         if key.endswith("_error"):
-            out.append(Headline(_label(key.removesuffix("_error")) + " not found" if key != "analysis_error"
-                                else "analysis failed", str(value), problem=True))
+            problems.append(_entry(_label(key.removesuffix("_error")) + " not found" if key != "analysis_error"
+                                   else "analysis failed", str(value), problem=True))
             continue
         text = _format(key, value, summary.get(uncertainties.get(key, "")), per)
         if text is not None:
-            out.append(Headline(_label(key), text))
-    return out
+            out.append(_entry(_label(key) or repr(key), text))
+    return out + problems
+
+
+def _entry(label: str, text: str, problem: bool = False) -> Headline:
+    """One line each: a summary written by hand (or by another program) may hold anything."""
+    return Headline(" ".join(str(label).split()) or "(unnamed)", " ".join(str(text).split()) or "—", problem)
 
 
 def _label(key: str) -> str:

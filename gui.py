@@ -54,6 +54,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.poll_ms = int(poll_ms)
         self.switching = False
         self._switch_thread: threading.Thread | None = None
+        self._switch_result: tuple | None = None  # (bench open after the last switch, error)
         self._shut_down = False
         # A bench chosen in the window runs in the time this one runs in (the command line's --virtual).
         self._realtime = bool(getattr(bench.clock, "realtime", True))
@@ -111,12 +112,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.phase_bar.setFormat("")
         self.phase_label = QtWidgets.QLabel()
         self.results = ResultsPanel()
-        self.results.setMinimumWidth(240)
+        self.results.setMinimumWidth(200)
+        self.results.setMaximumWidth(320)  # beside the plots, not instead of them
         live_split = QtWidgets.QSplitter()
         live_split.addWidget(self.live_holder)
         live_split.addWidget(self.results)
-        live_split.setStretchFactor(0, 4)
-        live_split.setStretchFactor(1, 1)
+        live_split.setStretchFactor(0, 1)
+        live_split.setStretchFactor(1, 0)
+        live_split.setSizes([1000, 240])
         self.manual_holder = QtWidgets.QStackedWidget()
         self.browser = RunBrowser(out_dir)
         self.explorer = ModelExplorer()
@@ -213,13 +216,15 @@ class MainWindow(QtWidgets.QMainWindow):
         def swap() -> None:
             manual.worker.close(safe_state=True)
             try:
-                self._bench_switched.emit(replace_bench(old, target, realtime=self._realtime), "")
+                self._switch_result = (replace_bench(old, target, realtime=self._realtime), "")
             except BenchSwitchFailed as failure:
-                self._bench_switched.emit(failure.bench, str(failure))
+                self._switch_result = (failure.bench, str(failure))
             except Exception as error:  # never leave the window waiting
                 log.exception("switching benches")
-                self._bench_switched.emit(None, f"{type(error).__name__}: {error}")
+                self._switch_result = (None, f"{type(error).__name__}: {error}")
+            self._bench_switched.emit(*self._switch_result)
 
+        self._switch_result = None
         self._switch_thread = threading.Thread(target=swap, name="anplab bench switch", daemon=True)
         self._switch_thread.start()
         return True
@@ -279,6 +284,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return run
 
     def load_sequence(self, path: str | Path) -> list[QueuedRun]:
+        if self.switching or self.bench is None:
+            self._say("⚠ No bench to queue on yet.", error=True)
+            return []
         try:
             runs = self.queue.load_sequence(path)
         except (ValueError, LookupError) as problem:
@@ -433,6 +441,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._progress_timer.stop()
         if self._switch_thread is not None:
             self._switch_thread.join(timeout_s)
+            opened = self._switch_result[0] if self._switch_result else None
+            if opened is not None:
+                self.bench = opened  # opened while closing: the one to leave safe (main() closes it)
         if self.poller is not None:
             self.poller.stop()
         if self.manual is not None:

@@ -47,9 +47,9 @@ def needed_bench(procedure: str, bench, problem: str | None = None) -> tuple[str
     wrong one even where the limits allow the run).  On a bench file the window cannot tell what sample
     is mounted: the hint comes only with a ``problem`` the bench check found.
     """
-    wanted = procedure_class(procedure).DEFAULT_BENCH
+    wanted = _made_for(procedure_class(procedure))
     current = built_in_name(bench)
-    if current == wanted or wanted not in BUILT_IN_BENCHES:
+    if wanted is None or current == wanted or wanted not in BUILT_IN_BENCHES:
         return None
     if current is not None:
         return (f"{procedure} is made for the {built_in_title(wanted)} ('{wanted}'); this window has the "
@@ -58,6 +58,15 @@ def needed_bench(procedure: str, bench, problem: str | None = None) -> tuple[str
         return (f"{procedure} cannot run on this bench ({problem.lstrip('⚠ ')}); the {built_in_title(wanted)} "
                 f"('{wanted}') can.", wanted)
     return None
+
+
+def _made_for(cls) -> str | None:
+    """The built-in bench a procedure needs for its sample: its own DEFAULT_BENCH, or the particle field of
+    the experiments on one particle; None for those that need no sample (holding a temperature)."""
+    from anplab.procedures.particle_experiment import ParticleExperiment
+
+    declared = any("DEFAULT_BENCH" in vars(klass) for klass in cls.__mro__ if klass.__name__ != "BenchProcedure")
+    return cls.DEFAULT_BENCH if declared or issubclass(cls, ParticleExperiment) else None
 
 
 def check_bench_target(target: str) -> None:
@@ -80,7 +89,7 @@ class BenchSwitchFailed(RuntimeError):
 
 
 def replace_bench(old, target: str, *, realtime: bool | None):
-    """Open ``target`` and close ``old`` (after its safe state); returns the new bench.
+    """Open ``target`` and close ``old`` (after its safe state; None: no bench open); returns the new bench.
 
     The new bench is opened first, so that a bench that fails to open leaves the old one as it was.  A
     real bench that cannot open while the old one holds its ports (the same instruments, an edited file)
@@ -91,7 +100,7 @@ def replace_bench(old, target: str, *, realtime: bool | None):
         check_bench_target(target)
         new = open_bench(target, realtime=realtime)
     except Exception as first:
-        if target in BUILT_IN_BENCHES or not Path(target).is_file() or load_bench(target).simulated:
+        if old is None or target in BUILT_IN_BENCHES or not Path(target).is_file() or load_bench(target).simulated:
             raise BenchSwitchFailed(_why(first), old) from first
         log.warning("opening %s beside the open bench failed (%s); closing the open bench first", target, first)
         _close(old)
@@ -114,6 +123,8 @@ def _why(error: Exception) -> str:
 
 
 def _close(bench) -> None:
+    if bench is None:
+        return
     problems = bench.safe_state()
     for problem in problems:
         log.error("closing the bench: safe state: %s", problem)

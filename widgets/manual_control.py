@@ -237,8 +237,10 @@ class ManualControl(QtWidgets.QWidget):
         self.image = ImagePanel()
         self.image.picker.hide()
         self.image.view.scene.sigMouseClicked.connect(self._image_clicked)
-        self.view_label = QtWidgets.QLabel("The lasers as set on the left light the view; double-click the image "
-                                           "to aim the galvo there.")
+        self.view_label = QtWidgets.QLabel(
+            "The lasers as set on the left light the view; double-click the image to aim the galvo there. The "
+            "avalanche takes time to build: a pixel dwell shorter than its rise time (tens of ms near threshold, "
+            "a few ms far above) shows the particles faint or not at all.")
         self.view_label.setWordWrap(True)
         layout.addLayout(grid)
         layout.addWidget(self.image, 1)
@@ -319,9 +321,7 @@ class ManualControl(QtWidgets.QWidget):
 
     def move_galvo(self, x_um: float, y_um: float) -> None:
         if self._allowed("galvo"):
-            scanner = self.bench.scanner(self.scanner_name or None)
-            self.worker.submit(f"{scanner.name}: move to ({x_um:.3f}, {y_um:.3f}) µm",
-                               lambda: scanner.move_to(x_um, y_um))
+            self.worker.move(self.scanner_name, x_um, y_um)
 
     def start_counting(self) -> None:
         if self._allowed("count rate"):
@@ -338,6 +338,7 @@ class ManualControl(QtWidgets.QWidget):
                             self.view_width.value(), self.view_pixels.value(), self.view_dwell.value())
         self._view_axes = region.axes()
         self.image.reset()
+        self.view_label.setText(f"starting a {region.pixels} x {region.pixels} view of {region.width_um:g} µm…")
         self.worker.start_view(region)
 
     def stop_readout(self) -> None:

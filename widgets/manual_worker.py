@@ -105,6 +105,16 @@ class ManualWorker(QtCore.QObject):
         self.submit(f"live view with {region.scanner} and {region.counter}",
                     lambda: self._switch(_ViewReadout(self, region)))
 
+    def move(self, scanner: str, x_um: float, y_um: float) -> None:
+        """Park the beam at (x, y) um; during a live view on that scanner, that is where it parks after."""
+        def park() -> None:
+            galvo = self.bench.scanner(scanner or None)
+            galvo.move_to(x_um, y_um)  # the role checks the field
+            if isinstance(self._readout, _ViewReadout) and self._readout.scanner is galvo:
+                self._readout.origin = (float(x_um), float(y_um))
+
+        self.submit(f"{scanner or 'galvo'}: move to ({x_um:.3f}, {y_um:.3f}) µm", park)
+
     def stop_readout(self) -> None:
         self.submit("stop the read-out", lambda: self._switch(None))
 

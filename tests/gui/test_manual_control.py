@@ -304,3 +304,17 @@ def test_a_view_beyond_the_galvo_field_is_refused_by_the_scanner(window, qtbot):
     assert "galvo: x position 104 um is outside the bench limits -100..100 um" in refusals()[0]
     qtbot.waitUntil(lambda: panel.readout == "", timeout=5_000)
     assert not panel.view_button.isChecked() and panel.view_button.text() == "Start view"
+
+
+def test_a_move_during_the_live_view_is_where_the_beam_parks_after_it(window, qtbot):
+    panel = window.manual
+    bench = window.bench
+    assert panel.take_control()
+    assert ask(qtbot, panel, panel.move_galvo, 5.0, 5.0)[0]
+    panel.view_pixels.setValue(8)
+    panel.start_view()
+    qtbot.waitUntil(lambda: panel.readout == "view", timeout=10_000)
+    assert ask(qtbot, panel, panel.move_galvo, -7.5, 2.25)[0]  # as a double-click on the image and Move would
+    panel.start_counting()  # the view ends: the beam goes where it was last sent, not back to (5, 5)
+    qtbot.waitUntil(lambda: panel.readout == "count", timeout=10_000)
+    assert np.allclose(np.array(bench.world.galvo.command_v) * bench.scanner().um_per_volt, (-7.5, 2.25))

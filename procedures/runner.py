@@ -203,7 +203,10 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
             procedure.status = {"finished": Procedure.FINISHED,
                                 "stopped": Procedure.ABORTED}.get(ended, Procedure.FAILED)
 
-    procedure.phase("analysis and figures")  # for displays: the analysis of a long run takes a while
+    try:
+        procedure.phase("analysis and figures")  # for displays: the analysis of a long run takes a while
+    except Exception:  # a display's trouble must not keep the run's record from being written
+        log.exception("reporting the analysis phase failed")
     summary = _analyse(procedure, folder)
     metadata.update({
         "status": "ended",

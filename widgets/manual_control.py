@@ -354,7 +354,8 @@ class ManualControl(QtWidgets.QWidget):
         if laser is not None:
             on = bool(laser.get("emission"))
             power = laser.get("power_w")
-            text = f"emission {'ON' if on else 'off'}, {_watts(power)} (setpoint {_watts(laser.get('power_setpoint_w'))})"
+            setpoint = _watts(laser.get("power_setpoint_w"))
+            text = f"emission {'ON' if on else 'off'}, {_watts(power)} (setpoint {setpoint})"
             if power is not None:
                 text += f", {self._intensity_of(power)} at the sample"
             self.laser_now.setText(text)

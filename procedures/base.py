@@ -85,6 +85,7 @@ class BenchProcedure(Procedure):
         #: ... and (controller, kelvin) while the run holds the cryostat at a temperature.
         self.held_temperature = None
         self._watch: Suspenders | None = None  # made at the first point, forgetting what came before the run
+        self._phase: tuple[str, float, float, str] | None = None  # (name, fraction, step, detail) of phase()
         super().__init__(**kwargs)
 
     @classmethod
@@ -293,6 +294,30 @@ class BenchProcedure(Procedure):
     def progress(self, fraction: float) -> None:
         self.emit("progress", max(0.0, min(100.0, 100.0 * fraction)))
 
+    # -- phases: what the run is doing now, for progress displays ----------------------------------
+    def phase(self, name: str, fraction: float = 0.0, *, step: float = 0.0, detail: str = "") -> None:
+        """Say which phase of the run this is (``name``) and how far through it (``fraction``, 0..1).
+
+        Emitted as a ``phase`` record ``{"name", "fraction", "detail"}``; a phase lasts until one with
+        another name is reported, and a display can time it for an ETA; ``detail`` says where in the
+        phase the run is ("250 K, 2 of 4") without starting a new one.  ``progress`` is the run's main loop,
+        phases are every stretch of it, including those before the main loop (dark count, particle
+        search, threshold location).  ``step``: the share of the phase the step now starting takes;
+        images scanned during it (:meth:`image_rows`) move the fraction on as their rows come in.
+        Phases are for displays only: nothing is recorded, and a runner that does not know the topic
+        ignores it.
+        """
+        fraction = float(min(1.0, max(0.0, fraction))) if np.isfinite(fraction) else 0.0
+        self._phase = (str(name), fraction, max(0.0, float(step)), str(detail))
+        self.emit("phase", {"name": str(name), "fraction": fraction, "detail": str(detail)})
+
+    def _phase_within(self, done: float) -> None:
+        """The step begun by the last :meth:`phase` call is ``done`` (0..1) through."""
+        if self._phase is not None and self._phase[2] > 0:
+            name, fraction, step, detail = self._phase
+            self.emit("phase", {"name": name, "fraction": min(1.0, fraction + step * min(1.0, max(0.0, done))),
+                                "detail": detail})
+
     def store_image(self, name: str, image, **attributes) -> None:
         """Save an image (and its axes/metadata) with the run; live viewers get it too."""
         if self.sink is not None:
@@ -303,6 +328,7 @@ class BenchProcedure(Procedure):
         """A callback for scan_image that shows live viewers image ``name`` filling in (nothing is stored)."""
         def show(first: int, rows: np.ndarray) -> None:
             self.emit("image rows", {"name": name, "shape": shape, "first_row": first, "rows": rows, **attributes})
+            self._phase_within((first + rows.shape[0]) / max(1, shape[0]))
         return show
 
     # -- after the run ----------------------------------------------------------------------

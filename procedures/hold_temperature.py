@@ -65,7 +65,9 @@ class HoldTemperature(BenchProcedure):
 
         def record(kelvin: float, setpoint: float) -> None:
             self.emit("results", {"time_s": self.clock.now(), "temperature_k": kelvin, "setpoint_k": setpoint})
-            self.progress(min(1.0, (self.clock.now() - start) / max(self.hold, 1e-9) / 4))
+            fraction = min(1.0, (self.clock.now() - start) / max(self.hold, 1e-9) / 4)
+            self.progress(fraction)
+            self.phase("settling", fraction, detail=f"{kelvin:.2f} K")
 
         settle_at(self.controller, self.clock, self.temperature, band_k=self.stability_band, hold_s=self.hold,
                   timeout_s=self.stability_timeout, poll_s=self.poll, on_reading=record, should_stop=self.should_stop)

@@ -111,9 +111,13 @@ class ParticleExperiment(BenchProcedure):
         def measure() -> dict:
             self.pump.emission_off()
             counts, counted = 0, 0.0
+            self.phase("dark count")
             while (counts < min_counts and counted < max_s) or counted < 10 * gate_s - 1e-12:
                 counts += self.detector.count(gate_s)
                 counted += gate_s
+                # Done once enough counts (or time) and ten gates: the nearer of the two is how far along.
+                self.phase("dark count", min(max(counts / max(min_counts, 1), counted / max_s),
+                                             counted / (10 * gate_s)))
             return self.reading_row("dark", 0.0, counts, counted)
 
         (row,) = self.point(key, measure)
@@ -141,14 +145,19 @@ class ParticleExperiment(BenchProcedure):
             return
         self.pump_on(self.search_intensity)
         parked = self.recall("parked_um")
+        self.phase("particle search")
+
+        def searched(fraction: float) -> None:
+            self.phase("particle search", fraction)
+
         if parked is not None:
             # The particle found before (earlier in this run, or by the item before in a sequence): find it
             # again close by, since the stage may have drifted.
             x, y, _ = locate_particle(self.galvo, self.detector, centre_um=tuple(parked), search_um=0.4,
-                                      coarse_pixels=9)
+                                      coarse_pixels=9, on_progress=searched)
             self.log_info(f"parked on the particle found before, now at ({x:.3f}, {y:.3f}) um")
         else:
-            x, y, _ = locate_particle(self.galvo, self.detector)
+            x, y, _ = locate_particle(self.galvo, self.detector, on_progress=searched)
             self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
         self.remember("parked_um", [x, y])
 
@@ -168,6 +177,8 @@ class ParticleExperiment(BenchProcedure):
         """
         self.pump_on(low)
         rows: list[dict] = []
+        most = 30  # readings home_in may take (it usually stops sooner): the phase's fraction is an upper bound
+        self.phase("threshold location")
 
         def measure(intensity: float) -> tuple[float, float]:
             def read() -> dict:
@@ -176,9 +187,10 @@ class ParticleExperiment(BenchProcedure):
 
             (row,) = self.point(f"locate-{len(rows)}", read)
             rows.append(row)
+            self.phase("threshold location", len(rows) / most)
             return row["counts"] / row["gate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]
 
-        home_in(measure, low, high, survey_points=10, precision=precision, max_points=30,
+        home_in(measure, low, high, survey_points=10, precision=precision, max_points=most,
                 should_stop=self.should_stop)
         if self.should_stop():
             return float("nan"), rows

@@ -92,6 +92,8 @@ class PassiScan(ParticleExperiment):
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break
+            self.phase("images", k / len(plan), step=1 / len(plan),
+                       detail=f"{intensity:.3g} kW/cm^2, {k + 1} of {len(plan)}")
             self.point(f"image-{k}", lambda: self.image(f"passi_{k}", intensity, x, y))
             self.progress((k + 1) / len(plan))
 
@@ -114,6 +116,8 @@ class PassiScan(ParticleExperiment):
             return threshold
         highest = min(3.0 * threshold, self.bench.peak_intensity_kw_cm2(self.pump.name, self.pump.limits.max_power_w))
         for n, intensity in enumerate(np.geomspace(0.7 * threshold, highest, self.sweep_points)):
+            self.phase("S-curve", n / self.sweep_points)
+
             def read() -> dict:
                 reading = self.settled_reading(float(intensity))
                 return self.reading_row("locate", float(intensity), reading.counts, reading.gate_s)

@@ -96,8 +96,11 @@ class Photopatterning(BenchProcedure):
         self.write()
         if self.should_stop():
             return
+        self.phase("read-out", step=1.0)
         self.point("readout", lambda: self.read_out("readout"))
+        self.phase("erasing")
         self.point("erase", self.erase)
+        self.phase("read-out after erasing", step=1.0)
         self.point("readout_after_erase", lambda: self.read_out("readout_after_erase"))
 
     def spot_offsets(self) -> np.ndarray:
@@ -119,6 +122,7 @@ class Photopatterning(BenchProcedure):
         for k, (row, col) in enumerate(written):
             if self.should_stop():
                 break
+            self.phase("writing", k / len(written))
             (record,) = self.point(f"write-{row}-{col}", lambda: self.write_pixel(row, col))
             dose_map[row, col] = record["dose_j"]
             self.progress(0.6 * (k + 1) / len(written))

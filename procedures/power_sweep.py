@@ -62,6 +62,7 @@ class PowerSweep(ParticleExperiment):
         for k, (key, direction, intensity) in enumerate(plan):
             if self.should_stop():
                 break
+            self.phase("sweep", k / len(plan))
             self.measure_point(key, direction, intensity)
             self.progress((k + 1) / len(plan))
 

@@ -76,6 +76,7 @@ class RiseTime(ParticleExperiment):
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break
+            self.phase("rise traces", k / len(plan), detail=f"{intensity:.3g} kW/cm^2, {k + 1} of {len(plan)}")
             self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
             self.progress((k + 1) / len(plan))
 

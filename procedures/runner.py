@@ -266,6 +266,10 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
     if held.arrived and interrupted is None:
         interrupted = KeyboardInterrupt("signal during the run's end")
 
+    try:
+        procedure.phase("analysis and figures")  # for displays: the analysis of a long run takes a while
+    except Exception:  # a display's trouble must not keep the run's record from being written
+        log.exception("reporting the analysis phase failed")
     summary, stopped_analysis = _analyse(procedure, folder)
     if stopped_analysis is not None and interrupted is None:
         interrupted = stopped_analysis

@@ -61,19 +61,23 @@ def locate_particle(
     fine_um: float = 0.8,
     fine_pixels: int = 17,
     fine_dwell_s: float = 0.05,
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[float, float, float]:
     """Find the brightest particle near ``centre_um`` and park the beam on it; returns (x, y, peak counts).
 
     A coarse scan over +-``search_um`` finds candidates; a fine scan around
     the brightest refines its position to a count-weighted centroid.  The
     caller sets a pump intensity well above threshold first, so that the
-    particles light up within the coarse dwell.
+    particles light up within the coarse dwell.  ``on_progress(fraction)``
+    follows the two scans' rows, weighted by their scanning time.
     """
     cx, cy = centre_um
     half = min(search_um, scanner.range_um - abs(cx), scanner.range_um - abs(cy))
     x = np.linspace(cx - half, cx + half, coarse_pixels)
     y = np.linspace(cy - half, cy + half, coarse_pixels)
-    coarse = scan_image(scanner, counter, x, y, coarse_dwell_s)
+    coarse_s, fine_s = coarse_pixels**2 * coarse_dwell_s, fine_pixels**2 * fine_dwell_s
+    coarse = scan_image(scanner, counter, x, y, coarse_dwell_s,
+                        on_rows=_rows_done(on_progress, coarse_pixels, 0.0, coarse_s / (coarse_s + fine_s)))
     found = find_particles(coarse, x, y, min_separation_um=2 * (x[1] - x[0]))
     if found.empty:
         raise RuntimeError(f"no particle found within {half:.1f} um of ({cx:.1f}, {cy:.1f}) um")
@@ -82,7 +86,8 @@ def locate_particle(
     fy = np.linspace(best.y_um - fine_um / 2, best.y_um + fine_um / 2, fine_pixels)
     fx = np.clip(fx, -scanner.range_um, scanner.range_um)
     fy = np.clip(fy, -scanner.range_um, scanner.range_um)
-    fine = scan_image(scanner, counter, fx, fy, fine_dwell_s)
+    fine = scan_image(scanner, counter, fx, fy, fine_dwell_s,
+                      on_rows=_rows_done(on_progress, fine_pixels, coarse_s / (coarse_s + fine_s), 1.0))
     weights = np.clip(fine - np.median(fine), 0, None)
     weights = np.where(weights >= 0.5 * weights.max(), weights, 0.0)
     if weights.sum() == 0:
@@ -92,3 +97,10 @@ def locate_particle(
         x0, y0 = float((weights * xx).sum() / weights.sum()), float((weights * yy).sum() / weights.sum())
     scanner.move_to(x0, y0)
     return x0, y0, float(fine.max())
+
+
+def _rows_done(report: Callable[[float], None] | None, rows: int, start: float, end: float):
+    """An on_rows callback for scan_image that reports the fraction from ``start`` to ``end`` as rows come in."""
+    if report is None:
+        return None
+    return lambda first, block: report(start + (end - start) * min(1.0, (first + block.shape[0]) / rows))

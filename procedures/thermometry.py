@@ -80,6 +80,7 @@ class Thermometry(ParticleExperiment):
                 steps.append((f"rise-{k}", self.measure_rise))
             if all(self.completed(key) for key, _ in steps):
                 continue  # done before the run was resumed
+            self.phase("temperatures", k / len(plan), detail=f"{kelvin:g} K, {k + 1} of {len(plan)}")
             if any(self.completed(key) for key, _ in steps) and self.restored:
                 self.watch_temperature(self.controller, kelvin)  # the restored cryostat holds it still
             else:  # on real hardware a resume finds the cryostat wherever it went meanwhile: hold again

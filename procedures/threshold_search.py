@@ -29,12 +29,14 @@ class ThresholdSearch(PowerSweep):
         self.aim()
         self.pump_on(self.min_intensity)
         taken = 0
+        self.phase("threshold search")
 
         def measure(intensity: float) -> tuple[float, float]:
             nonlocal taken
             row = self.measure_point(f"search-{taken}", UP, intensity)
             taken += 1
             self.progress(taken / self.max_points)
+            self.phase("threshold search", taken / self.max_points)
             return row["count_rate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]
 
         home_in(measure, self.min_intensity, self.max_intensity, survey_points=self.points,

@@ -5,6 +5,11 @@ Each panel collects rows as they come and redraws on a timer (at most
 points is drawn a few times a second, not 10^5 times; long curves are
 decimated by pyqtgraph (peak-preserving, clipped to the view).  A view is
 picked for each procedure by the columns and images it records.
+
+The plots follow the run folder's figures: the S-curve is the count rate
+above the dark rate the run measured (points at or below it are left out, as
+on a log axis they must be), with Poisson error bars; rise traces are the
+fraction of the rise above the pre-step baseline.
 """
 
 from __future__ import annotations
@@ -55,11 +60,14 @@ class _Columns:
 
 
 class SCurvePanel(pg.GraphicsLayoutWidget):
-    """Emission against pump intensity on log-log axes, with the local slope S = dlnI/dlnP below.
+    """Emission above the dark rate against pump intensity on log-log axes, with the local slope below.
 
-    The slope is the analysis' own (``analysis.slope.local_slope``: local regression, noise
-    left out), above the dark level the run measured; past ``SLOPE_POINTS`` readings it is taken
-    on log-spaced bins, so it stays quick for a run of any length.
+    The emission is the count rate less the mean of the run's dark readings (as in the run's
+    figure), with Poisson error bars sqrt(N)/gate where the counts are known (up to
+    ``SLOPE_POINTS`` readings; beyond, a bar per point would be a solid band).  The slope
+    S = dlnI/dlnP is the analysis' own (``analysis.slope.local_slope``: local regression, noise
+    left out) above the same dark level; past ``SLOPE_POINTS`` readings it is taken on
+    log-spaced bins, so it stays quick for a run of any length.
     """
 
     SLOPE_POINTS = 2000
@@ -69,13 +77,16 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
         self.accepts = accepts  # which rows are S-curve readings (not trace bins or image summaries)
         self.curve_plot = self.addPlot(row=0, col=0, title="S-curve")
         self.curve_plot.setLogMode(x=True, y=True)
-        self.curve_plot.setLabel("left", "Count rate (/s)")
+        self.curve_plot.setLabel("left", "Count rate above dark (/s)")
         self.slope_plot = self.addPlot(row=1, col=0, title="Local slope")
         self.slope_plot.setLogMode(x=True, y=False)
         self.slope_plot.setLabel("bottom", "Peak intensity (kW/cm²)")
         self.slope_plot.setLabel("left", "S")
         self.slope_plot.setXLink(self.curve_plot)
         self.points = _curve(self.curve_plot, pen=None, symbol="o", symbolSize=5, symbolBrush=_PENS[0])
+        # Error bars are drawn in the plot's own (log10) coordinates: pyqtgraph does not log-transform them.
+        self.error_bars = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen(_PENS[0], width=1), beam=0)
+        self.curve_plot.addItem(self.error_bars)
         self.slope = _curve(self.slope_plot, pen=pg.mkPen(_PENS[1], width=2), symbol="o", symbolSize=4,
                             symbolBrush=_PENS[1])
         self.reset()
@@ -84,7 +95,13 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
         self.data = _Columns(("intensity", "rate", "counts", "gate"))
         self.dark: list[float] = []
         self.points.setData([], [])
+        self.error_bars.setData(x=np.array([]), y=np.array([]), top=np.array([]), bottom=np.array([]))
         self.slope.setData([], [])
+
+    @property
+    def dark_rate(self) -> float:
+        """The dark level subtracted: the mean of the run's dark readings (0 before any)."""
+        return float(np.mean(self.dark)) if self.dark else 0.0
 
     def add_row(self, row: dict) -> bool:
         intensity, rate = row.get("intensity_kw_cm2"), _rate(row)
@@ -99,8 +116,11 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
 
     def redraw(self) -> None:
         columns = self.data.arrays()
-        shown = columns["rate"] > 0
-        self.points.setData(columns["intensity"][shown], columns["rate"][shown])
+        net = columns["rate"] - self.dark_rate
+        shown = net > 0
+        self.points.setData(columns["intensity"][shown], net[shown])
+        self._error_bars(columns["intensity"][shown], net[shown],
+                         np.sqrt(np.maximum(columns["counts"][shown], 1.0)) / columns["gate"][shown])
         table = pd.DataFrame({"intensity_kw_cm2": columns["intensity"], "count_rate_s": columns["rate"],
                               "counts": columns["counts"], "gate_s": columns["gate"]})
         if table[["counts", "gate_s"]].isna().any().any():
@@ -109,9 +129,22 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
             table = _log_binned(table)
         if len(table) < 2:
             return
-        slopes = local_slope(table, background=float(np.mean(self.dark)) if self.dark else 0.0, window=5)
+        slopes = local_slope(table, background=self.dark_rate, window=5)
         good = slopes["slope"].notna()
         self.slope.setData(slopes["intensity_kw_cm2"][good].to_numpy(), slopes["slope"][good].to_numpy())
+
+
+    def _error_bars(self, intensity: np.ndarray, net: np.ndarray, sigma: np.ndarray) -> None:
+        """Poisson bars on the log axes: log10(net +- sigma), the lower end capped at a tenth of the value
+        (a bar reaching zero would reach minus infinity), none where the counts are unknown."""
+        known = np.isfinite(sigma)
+        if intensity.size > self.SLOPE_POINTS or not known.any():
+            self.error_bars.setData(x=np.array([]), y=np.array([]), top=np.array([]), bottom=np.array([]))
+            return
+        intensity, net, sigma = intensity[known], net[known], sigma[known]
+        level = np.log10(net)
+        self.error_bars.setData(x=np.log10(intensity), y=level, top=np.log10(net + sigma) - level,
+                                bottom=level - np.log10(np.maximum(net - sigma, 0.1 * net)))
 
 
 def _log_binned(table: pd.DataFrame, bins: int = 200) -> pd.DataFrame:
@@ -127,12 +160,14 @@ def _log_binned(table: pd.DataFrame, bins: int = 200) -> pd.DataFrame:
 
 
 class TracePanel(pg.PlotWidget):
-    """Rise (and decay) traces, one curve per intensity and phase: the latest trace of each."""
+    """Rise traces, one curve per intensity (the latest trace of each), as the run's figure draws them:
+    the fraction of the rise, (counts - baseline) / (plateau - baseline), with the baseline the mean of
+    the bins before the step and the plateau the mean of the last fifth (at least three bins)."""
 
     def __init__(self, parent=None):
         super().__init__(parent, title="Rise traces")
         self.setLabel("bottom", "Time after the step (s)")
-        self.setLabel("left", "Count rate (/s)")
+        self.setLabel("left", "Fraction of the rise (dark subtracted)")
         self.legend = self.addLegend(offset=(-10, 10))
         self.traces: dict[tuple, dict[float, float]] = defaultdict(dict)
         self.curves: dict[tuple, pg.PlotDataItem] = {}
@@ -145,21 +180,29 @@ class TracePanel(pg.PlotWidget):
         self.curves.clear()
 
     def add_row(self, row: dict) -> bool:
-        phase = row.get("phase")
-        if phase not in (1, -1) or row.get("time_s") is None:  # rise and decay bins only
+        if row.get("phase") != rise_time.RISE or row.get("time_s") is None:  # rise bins only, as the figure
             return False
-        self.traces[(row["intensity_kw_cm2"], phase)][float(row["time_s"])] = _rate(row)
+        self.traces[(row["intensity_kw_cm2"], rise_time.RISE)][float(row["time_s"])] = _rate(row)
         return True
 
     def redraw(self) -> None:
         for key, trace in self.traces.items():
             if key not in self.curves:
-                intensity, phase = key
-                name = f"{intensity:.3g} kW/cm² {'rise' if phase == 1 else 'decay'}"
                 pen = pg.mkPen(_PENS[len(self.curves) % len(_PENS)], width=1.5)
-                self.curves[key] = _curve(self.getPlotItem(), pen=pen, name=name)
+                self.curves[key] = _curve(self.getPlotItem(), pen=pen, name=f"{key[0]:.3g} kW/cm²")
             times = np.fromiter(trace.keys(), float)
-            self.curves[key].setData(times, np.fromiter(trace.values(), float))
+            order = np.argsort(times)
+            times, rates = times[order], np.fromiter(trace.values(), float)[order]
+            self.curves[key].setData(times, rise_fraction(times, rates))
+
+
+def rise_fraction(times: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """A rise trace as the fraction of the rise: 0 at the pre-step baseline, 1 at the plateau (the run's
+    figure's convention); the baseline is 0 when no bin precedes the step."""
+    before = times < 0
+    baseline = float(rates[before].mean()) if before.any() else 0.0
+    plateau = float(rates[-max(3, rates.size // 5):].mean()) if rates.size else 0.0
+    return (rates - baseline) / max(plateau - baseline, 1e-12)
 
 
 class TemperaturePanel(pg.PlotWidget):
@@ -193,12 +236,21 @@ class TemperaturePanel(pg.PlotWidget):
 
 
 class ImagePanel(QtWidgets.QWidget):
-    """Images of the run (pyqtgraph ImageView), filling in block by block while they are scanned."""
+    """Images of the run (pyqtgraph ImageView), filling in block by block while they are scanned.
+
+    As in the run's figures, y points up and the axes are in µm where the record gives them
+    (``x_um``, ``y_um``); an image without axes is drawn in pixels.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.picker = QtWidgets.QComboBox()
-        self.view = pg.ImageView()
+        self.plot = pg.PlotItem()
+        self.plot.setLabel("bottom", "x (µm)")
+        self.plot.setLabel("left", "y (µm)")
+        self.view = pg.ImageView(view=self.plot)
+        self.plot.invertY(False)  # ImageView inverts it for pixel images; ours have y upwards
+        self.plot.setAspectLocked(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picker)
@@ -208,6 +260,7 @@ class ImagePanel(QtWidgets.QWidget):
 
     def reset(self) -> None:
         self.images: dict[str, np.ndarray] = {}
+        self.axes: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # x_um, y_um of the images that have them
         self._shown: str | None = None
         self._framed: str | None = None  # the image the view was last fitted to
         self._follow = True  # show the image being scanned, until the user picks another
@@ -222,11 +275,18 @@ class ImagePanel(QtWidgets.QWidget):
             image = self.images[name] = np.full((ny, nx), np.nan)
         rows = np.asarray(record["rows"], dtype=float)
         image[record["first_row"]:record["first_row"] + rows.shape[0]] = rows
+        self._keep_axes(name, record, (ny, nx))
         self._latest(name)
 
     def add_image(self, record: dict) -> None:
-        self.images[record["name"]] = np.asarray(record["image"], dtype=float)
+        image = self.images[record["name"]] = np.asarray(record["image"], dtype=float)
+        self._keep_axes(record["name"], record, image.shape)
         self._latest(record["name"])
+
+    def _keep_axes(self, name: str, record: dict, shape: tuple[int, int]) -> None:
+        x, y = record.get("x_um"), record.get("y_um")
+        if x is not None and y is not None and np.size(x) == shape[1] and np.size(y) == shape[0]:
+            self.axes[name] = (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
     def add_pixel(self, name: str, row: int, col: int, value: float) -> None:
         """One pixel of an image built point by point (the dose written by photopatterning)."""
@@ -264,7 +324,23 @@ class ImagePanel(QtWidgets.QWidget):
         first_time = self._framed != self._shown  # fit a new image to the view; then leave the user's zoom
         self._framed = self._shown
         self.view.setImage(np.nan_to_num(image, nan=levels[0]).T, autoRange=first_time, autoLevels=False,
-                           levels=levels, autoHistogramRange=first_time)
+                           levels=levels, autoHistogramRange=first_time, **self._placement(self._shown))
+
+    def _placement(self, name: str) -> dict:
+        """pos and scale putting each pixel's centre at its position in µm (pixels without axes)."""
+        if name not in self.axes:
+            return {"pos": (0.0, 0.0), "scale": (1.0, 1.0)}
+        x, y = self.axes[name]
+        dx = float(x[1] - x[0]) if x.size > 1 else 1.0
+        dy = float(y[1] - y[0]) if y.size > 1 else 1.0
+        return {"pos": (float(x[0]) - dx / 2, float(y[0]) - dy / 2), "scale": (dx, dy)}
+
+    def position_at(self, scene_pos) -> tuple[float, float] | None:
+        """Where (µm, or pixels for an image without axes) a point of the scene lies on the image shown."""
+        if self._shown is None:
+            return None
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        return float(point.x()), float(point.y())
 
 
 #: Which rows of an experiment are readings of its S-curve (the others are trace bins, image summaries...).

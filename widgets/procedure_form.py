@@ -41,6 +41,8 @@ class ProcedureForm(QtWidgets.QWidget):
             self.forms.addWidget(inputs)
         self.problem = QtWidgets.QLabel()
         self.problem.setWordWrap(True)
+        #: Why the values are not acceptable now (None when they are).
+        self.last_problem: str | None = None
         self._check_timer = QtCore.QTimer(self, singleShot=True, interval=150)
         self._check_timer.timeout.connect(self.check)
         self.picker.currentIndexChanged.connect(self.forms.setCurrentIndex)
@@ -74,16 +76,23 @@ class ProcedureForm(QtWidgets.QWidget):
     def problem_text(self) -> str:
         return self.problem.text()
 
+    def set_bench(self, bench) -> None:
+        """Check the values against another bench from now on."""
+        self.bench = bench
+        self.check()
+
     def check(self) -> bool:
         """Whether the current values make a procedure this bench can run; says why not."""
         try:
             procedure = configure(self.procedure_name, self.values(), bench=self.bench)
             procedure.check_against_bench()
         except (ParameterProblem, ValueError, LookupError) as problem:
+            self.last_problem = str(problem)
             self.problem.setText(f"⚠ {problem}")
             self.problem.setStyleSheet("color: #b00020")
             self.validity_changed.emit(False)
             return False
+        self.last_problem = None
         self.problem.setText("✓ within the bench's limits")
         self.problem.setStyleSheet("color: #2e7d32")
         self.validity_changed.emit(True)

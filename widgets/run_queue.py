@@ -5,6 +5,11 @@ before the next, the safe state at every exit), one at a time, on the one
 bench the window holds.  The worker never touches Qt widgets: what a run
 records is buffered and handed to the GUI thread in batches, so a run of
 10^5 points costs the event loop a few dozen redraws a second, not 10^5.
+
+Besides pausing, the queue can be *held* (``hold(reason)``): no run starts
+while any hold is on.  Manual control holds it, so that a run never starts
+while someone drives the lasers by hand; a hold is refused while a run is
+going, so that nobody takes the instruments from a run.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from anplab.procedures.catalog import configure
 from anplab.procedures.runner import run_procedure
 from anplab.procedures.sequence_file import load_sequence
 from anplab.procedures.sequence_runner import check_plan
+
+from .run_progress import PhaseProgress
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ class QueuedRun:
     error: str | None = None
     summary: dict = field(default_factory=dict)
     progress: float = 0.0
+    #: The phase the run is in and its ETA (fed from the worker thread as the run reports phases).
+    phases: PhaseProgress = field(default_factory=PhaseProgress)
 
 
 class RunQueue(QtCore.QObject):
@@ -59,6 +68,7 @@ class RunQueue(QtCore.QObject):
         self._ids = 0
         self._lock = threading.Condition()
         self._paused = False
+        self._holds: dict[str, str] = {}  # who holds the queue -> why
         self._closing = False
         self._abort = threading.Event()
         self._buffer: list[tuple[QueuedRun, str, object]] = []
@@ -127,7 +137,39 @@ class RunQueue(QtCore.QObject):
         self.changed.emit()
 
     def busy(self) -> bool:
-        return self.current is not None or (bool(self.pending) and not self._paused)
+        return self.current is not None or (bool(self.pending) and not self._paused and not self._holds)
+
+    # -- holds: no run starts while one is on --------------------------------------------------
+    def hold(self, holder: str, reason: str) -> bool:
+        """Keep any run from starting until ``release(holder)``; False (and no hold) while a run is going."""
+        with self._lock:
+            if self.current is not None:
+                return False
+            self._holds[holder] = reason
+        self.changed.emit()
+        return True
+
+    def release(self, holder: str) -> None:
+        with self._lock:
+            self._holds.pop(holder, None)
+            self._lock.notify_all()
+        self.changed.emit()
+
+    @property
+    def holds(self) -> dict[str, str]:
+        """Who holds the queue, and why."""
+        with self._lock:
+            return dict(self._holds)
+
+    def set_bench(self, bench) -> None:
+        """Run the coming runs on another bench; refused (RuntimeError) while a run is going or waiting."""
+        with self._lock:
+            if self.current is not None or self.pending:
+                waiting = len(self.pending)
+                raise RuntimeError("a run is going" if self.current is not None else
+                                   f"{waiting} run{'s' if waiting > 1 else ''} waiting in the queue, checked "
+                                   "against this bench: remove them first")
+            self.bench = bench
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Stop the running run, drop the rest, and wait for the worker to finish."""
@@ -143,7 +185,7 @@ class RunQueue(QtCore.QObject):
     # -- the worker thread ----------------------------------------------------------------------
     def _next(self) -> QueuedRun | None:
         with self._lock:
-            while not self._closing and (self._paused or not self.pending):
+            while not self._closing and (self._paused or self._holds or not self.pending):
                 self._lock.wait(0.5)
             if self._closing:
                 return None
@@ -178,6 +220,9 @@ class RunQueue(QtCore.QObject):
         run.progress = percent
 
     def _record(self, run: QueuedRun, topic: str, record) -> None:
+        if topic == "phase":
+            run.phases.update(record)  # timed here, as the run reports it, not when the GUI gets to it
+            return
         if topic == "progress":
             return
         with self._buffer_lock:

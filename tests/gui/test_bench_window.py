@@ -71,9 +71,20 @@ def test_a_sweep_and_a_scan_run_from_the_queue_with_live_plots(window, qtbot):
     sweep_view = window.live_views[sweep.id].panels["scurve"]
     rows = load_data(sweep.folder)
     lit = rows[rows.intensity_kw_cm2 > 0]
+    assert len(lit) == 16
+    # As the run's figure: above the mean dark rate of the file, points at or below it left out.
+    dark = rows[rows.direction == 0].count_rate_s.mean()
+    above = lit[lit.count_rate_s > dark].sort_values("intensity_kw_cm2")
     x, y = sweep_view.points.getData()
-    assert len(x) == len(lit) == 16
-    assert np.allclose(np.sort(10 ** x), np.sort(lit.intensity_kw_cm2.to_numpy()))  # plotted on log axes
+    order = np.argsort(x)
+    assert np.allclose(10 ** x[order], above.intensity_kw_cm2)  # plotted on log axes
+    assert np.allclose(10 ** y[order], above.count_rate_s - dark)
+    bars = sweep_view.error_bars.opts  # Poisson: log10(net + sqrt(N)/gate) above each point
+    sigma = np.sqrt(above.counts) / above.gate_s
+    assert np.allclose(np.sort(bars["top"]), np.sort(np.log10(above.count_rate_s - dark + sigma)
+                                                     - np.log10(above.count_rate_s - dark)))
+    shown = window.results.text()  # the scan ended last: its headline results beside the plots
+    assert shown.startswith("threshold: ") and "S_max: " in shown and "FWHM: " in shown
     slope_x, slope_y = sweep_view.slope.getData()
     assert slope_y.max() > 5  # the avalanche is steep
 

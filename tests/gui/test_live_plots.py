@@ -36,18 +36,25 @@ def test_a_long_sweep_is_held_whole_and_drawn_decimated(view):
 
 
 @pytest.mark.parametrize("view", ["rise-time"], indirect=True)
-def test_rise_traces_keep_one_curve_per_intensity_and_phase(view):
-    times = np.arange(0, 1, 0.01)
+def test_rise_traces_are_drawn_as_the_figure_draws_them_the_latest_per_intensity(view):
+    times = np.arange(-0.05, 1, 0.01) + 0.005
+    rng = np.random.default_rng(3)
     for intensity in (6.7, 13.4):
-        for repeat in range(3):  # the latest repeat is shown
-            view.add("batch results", [{"intensity_kw_cm2": intensity, "phase": 1, "time_s": t,
-                                        "counts": int(100 * (repeat + 1) * t), "gate_s": 0.01} for t in times])
+        for tau in (0.1, 0.2, 0.3):  # the latest repeat is shown
+            counts = rng.poisson(5 + 300 * (1 - np.exp(-np.clip(times, 0, None) / tau)) * (times > 0))
+            view.add("batch results", [{"intensity_kw_cm2": intensity, "phase": 1, "time_s": t, "counts": int(c),
+                                        "gate_s": 0.01} for t, c in zip(times, counts)])
+            view.add("batch results", [{"intensity_kw_cm2": intensity, "phase": -1, "time_s": t, "counts": 7,
+                                        "gate_s": 2e-4} for t in times[:20]])  # decays: not in the figure
     view.add("results", {"intensity_kw_cm2": 7.0, "phase": 0, "time_s": 1.0, "counts": 50, "gate_s": 0.1})
     view.redraw()
     traces = view.panels["traces"]
-    assert len(traces.curves) == 2
-    _, y = traces.curves[(6.7, 1)].getData()
-    assert y[-1] == pytest.approx(300 * 0.99 / 0.01, rel=0.02)
+    assert set(traces.curves) == {(6.7, 1), (13.4, 1)}
+    x, y = traces.curves[(13.4, 1)].getData()  # the last trace added
+    # The figure's convention: (counts - mean before the step) / (mean of the last fifth - that baseline).
+    baseline, plateau = counts[times < 0].mean(), counts[-len(counts) // 5:].mean()
+    assert np.allclose(x, times) and np.allclose(y, (counts - baseline) / (plateau - baseline))
+    assert abs(np.interp(0.3, x, y) - (1 - np.exp(-1))) < 0.1  # the slowest repeat, the last one added
     assert len(view.panels["scurve"].data) == 1  # the locating reading goes to the S-curve
 
 

@@ -75,6 +75,12 @@ def test_a_sweep_and_a_scan_run_from_the_queue_with_live_plots(window, qtbot):
     # As the run's figure: above the mean dark rate of the file, points at or below it left out.
     dark = rows[rows.direction == 0].count_rate_s.mean()
     above = lit[lit.count_rate_s > dark].sort_values("intensity_kw_cm2")
+    # Redraws are throttled: wait for the one after the last batch, however loaded the machine is.
+    def plotted() -> bool:
+        shown = sweep_view.points.getData()[0]
+        return len(shown) == len(above) and np.allclose(np.sort(10 ** shown), above.intensity_kw_cm2)
+
+    qtbot.waitUntil(plotted, timeout=30_000)
     x, y = sweep_view.points.getData()
     order = np.argsort(x)
     assert np.allclose(10 ** x[order], above.intensity_kw_cm2)  # plotted on log axes

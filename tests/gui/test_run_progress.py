@@ -91,9 +91,9 @@ def test_the_window_shows_each_phase_of_a_run_with_its_eta(qtbot, tmp_path):
         window.shutdown()
         bench.close()
     labels = " | ".join(seen["label"])
-    # In virtual time the dark count is over in a blink (the run's history has it, below); the others last.
-    for phase in ("particle search", "sweep"):
-        assert f"{phase}: " in labels
+    # In virtual time the dark count and the particle search can be over between two looks (however loaded
+    # the machine is, the run's history has them, below); the sweep lasts.
+    assert "sweep: " in labels
     assert re.search(r"sweep: \d+ % \(about \d+ s left\) · run \d+ %", labels)
     assert any(text.startswith("phase 3: sweep") for text in seen["bar"])
     assert any("· sweep: " in text for text in seen["table"])  # the queue's Progress column too

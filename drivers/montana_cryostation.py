@@ -6,7 +6,8 @@ both directions are ASCII, prefixed by their length as two decimal digits
 and not terminated: ``03GPT`` asks for the platform temperature, ``07289.904``
 is the answer.  Commands are mnemonics (``GPT``, ``GTSP``, ``STSP<kelvin>``,
 ``SCD``...); there are no IEEE 488.2 common commands (``*IDN?`` is answered
-``Error: Invalid command.``), so the driver identifies the system by name.  Readings come back as plain numbers in K, W or mTorr, with
+``Error: Invalid command.``), so the driver identifies the system by name.
+Readings come back as plain numbers in K, W or mTorr, with
 -0.1 (printed -0.10, -0.100 or -0.10000) when the value is not available;
 actions answer ``OK``, or a sentence such as ``System not able to cooldown
 at this time``; a set point out of range is answered ``Error: Invalid set

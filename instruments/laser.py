@@ -59,8 +59,8 @@ class Laser(ABC):
     def emission(self) -> bool:
         return self._get_emission()
 
-    #: Whether emission was last asked for (by emission_on/off; the safe state and interlocks do not
-    #: change it): what to restore after a suspension.
+    #: Whether emission is asked for (emission_on / ensure_emission; emission_off and the safe state end it;
+    #: an interlock does not): what a point must find emitting, and what a suspension puts back.
     emission_wanted: bool = False
 
     def emission_on(self) -> None:
@@ -99,7 +99,9 @@ class Laser(ABC):
         return self._get_interlock_ok()
 
     def safe_state(self) -> None:
-        """Emission off and the setpoint to zero."""
+        """Emission off and the setpoint to zero; emission is no longer asked for (whoever puts a laser back
+        after a suspension noted what was asked for before)."""
+        self.emission_wanted = False
         self._set_emission(False)
         self._set_power_setpoint_w(0.0)
 

@@ -299,7 +299,8 @@ class SimulatedMercuryITC(ProtocolDevice):
             "PIDT": _ON_OFF[not loop.pid_table], "FAUT": _ON_OFF[not loop.flow_auto],
             "P": f"{loop.p:.4f}", "I": f"{loop.i:.4f}", "D": f"{loop.d:.4f}",
             # Under PID the heater percentage is the loop's output; in manual, the percentage set.
-            "HSET": f"{loop.output_percent if loop.enabled else loop.manual_percent:.4f}", "FSET": f"{loop.flow_percent:.4f}",
+            "HSET": f"{loop.output_percent if loop.enabled else loop.manual_percent:.4f}",
+            "FSET": f"{loop.flow_percent:.4f}",
             "HTR": loop.heater, "AUX": loop.aux,
         }
         if key not in readings:

@@ -27,6 +27,9 @@ class LaserEmitter:
     setpoint_w: float = 0.0
     emission: bool = False
     interlock_closed: bool = True
+    #: How many breaks the interlock loop has now: switches are in series, so two doors opened and
+    #: one shut again still leave the loop open.
+    interlock_breaks: int = 0
     refuses_emission: bool = False
     #: A fault: the output falls to this fraction of what it should be (1: none).
     sag: float = 1.0
@@ -65,10 +68,13 @@ class LaserEmitter:
         return True
 
     def open_interlock(self) -> None:
-        """An interlock trip: emission stops and stays off until re-enabled."""
+        """An interlock trip (one more break in the loop): emission stops and stays off until re-enabled."""
+        self.interlock_breaks += 1
         self.interlock_closed = False
         self.emission = False
 
     def close_interlock(self) -> None:
-        """The interlock circuit is whole again; emission stays off until someone turns it on."""
-        self.interlock_closed = True
+        """One break mended; when none is left the circuit is whole again, and emission stays off until
+        someone turns it on."""
+        self.interlock_breaks = max(0, self.interlock_breaks - 1)
+        self.interlock_closed = self.interlock_breaks == 0

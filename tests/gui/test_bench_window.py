@@ -80,7 +80,13 @@ def test_a_sweep_and_a_scan_run_from_the_queue_with_live_plots(window, qtbot):
         shown = sweep_view.points.getData()[0]
         return len(shown) == len(above) and np.allclose(np.sort(10 ** shown), above.intensity_kw_cm2)
 
-    qtbot.waitUntil(plotted, timeout=30_000)
+    try:
+        qtbot.waitUntil(plotted, timeout=30_000)
+    except Exception:  # say what differs: the plot, its dark level, or the rows it was given
+        shown = np.sort(10 ** sweep_view.points.getData()[0])
+        raise AssertionError(f"plotted {shown.tolist()} (dark {sweep_view.dark_rate}, {len(sweep_view.dark)} dark "
+                             f"rows, {len(sweep_view.data)} lit rows received) but the file has "
+                             f"{above.intensity_kw_cm2.tolist()} above dark {dark}") from None
     x, y = sweep_view.points.getData()
     order = np.argsort(x)
     assert np.allclose(10 ** x[order], above.intensity_kw_cm2)  # plotted on log axes

@@ -98,3 +98,15 @@ def test_lasers_go_off_during_a_long_counting_gate_in_another_thread(counter):
         assert not emitting(bench)
         counting.join()
     assert took < 0.5
+
+
+def test_the_safe_state_ends_the_wish_for_emission_so_the_next_run_is_not_held_to_it():
+    # A run that ended with the pump on must not leave the next run's points (a cryostat hold, with
+    # no laser) proving an emission nobody asked for, and being discarded as "emission lost".
+    with Bench.open() as bench:
+        laser = bench.laser()
+        laser.set_power(0.5)
+        laser.emission_on()
+        assert laser.emission_wanted
+        bench.safe_state()
+        assert not laser.emission_wanted and not laser.emission

@@ -146,6 +146,7 @@ def test_qcodes_contrib_thorlabs_pm100d(console, interop_report):
         interop_report(client, "attenuation set / get (CORR)")
         assert meter.auto_range() in (0, 1, True, False)
         meter.auto_range(0)
+        assert meter.ask("*OPC?") == "1"  # a write gets no reply: a query waits for it to be handled
         assert console.device.auto_range is False
         interop_report(client, "auto_range set / get")
         meter.power_range(1e-3)
@@ -158,18 +159,21 @@ def test_qcodes_contrib_thorlabs_pm100d(console, interop_report):
         assert meter.zero_value() == 0.0
         interop_report(client, "zero_value (CORR:COLL:ZERO:MAGN?)")
         meter.wavelength(1310e-9)
+        assert meter.ask("*OPC?") == "1"
         assert console.device.wavelength_nm == pytest.approx(1310.0)
         interop_report(client, "wavelength set")
         with pytest.raises(TypeError):
             meter.wavelength()
         interop_report(client, "wavelength get", "fails in the client: reply divided by scale unparsed")
         meter.beam_diameter(2e-3)
+        assert meter.ask("*OPC?") == "1"
         assert console.device.beam_mm == pytest.approx(2.0)
         interop_report(client, "beam_diameter set")
         with pytest.raises(TypeError):
             meter.beam_diameter()
         interop_report(client, "beam_diameter get", "fails in the client: reply divided by scale unparsed")
         meter.averaging(300)
+        assert meter.ask("*OPC?") == "1"
         assert console.device.averages == 1 and console.device.errors.codes()[-1] == -109
         interop_report(client, "averaging set", "client sends 'AVER' without a value: console says -109")
     finally:

@@ -140,6 +140,17 @@ def test_scheduled_interlock_trip_stops_emission_at_its_time():
     assert not world.set_emission("pump", True)
 
 
+def test_overlapping_interlock_trips_keep_the_loop_open_until_the_last_one_ends():
+    # A long trip with a short blip inside it: the blip shutting its door must not close the loop.
+    world = make_world()
+    world.scheduled_trips += [(1.0, "pump", "open"), (9.0, "pump", "close"),
+                              (3.0, "pump", "open"), (3.5, "pump", "close")]
+    world.clock.sleep(4.0)
+    assert not world.set_emission("pump", True)
+    world.clock.sleep(6.0)
+    assert world.set_emission("pump", True)
+
+
 def test_power_meter_reads_the_pickoff_with_responsivity():
     world = make_world()
     world.set_laser_power("pump", 2.0)

@@ -3,7 +3,8 @@
 Eight hours of bench time: thirty temperatures from 300 K down to 155 K, at
 each a cryostat hold and a power sweep; every instrument that speaks a wire
 protocol times out, garbles, truncates or drops the line now and then; the
-laser interlock opens three times for fifteen minutes, and blips (a door
+laser interlock opens three times for half an hour (longer than a hold and a
+sweep together, so each one meets a sweep), and blips (a door
 opened and shut within seconds) a dozen times at moments that fall inside
 points and between checks; the cryostat takes three heat pulses.  The
 sequence must finish with every point on disk exactly once, none measured
@@ -51,11 +52,11 @@ def faulty_bench() -> Bench:
     data["simulation"]["faults"] = {
         "devices": {name: LINE_FAULTS for name in talkers},
         # Longer than a hold, so each one is still open when a sweep starts (or opens during one).
-        "interlock_trips": [{"at_s": t, "duration_s": 900.0} for t in (5000.0, 14000.0, 23000.0)]
+        "interlock_trips": [{"at_s": t, "duration_s": 1800.0} for t in (5000.0, 14000.0, 23000.0)]
         + [{"at_s": t, "duration_s": d} for t, d in BLIPS],
         "cryostat_kicks": [{"at_s": t, "kelvin": 3.0} for t in (8000.0, 17000.0, 26000.0)],
     }
-    data["watch"] = {"interlock": {"max_wait_s": 1200.0}}
+    data["watch"] = {"interlock": {"max_wait_s": 2400.0}}
     return Bench.open(parse_bench(yaml.safe_dump(data), "soak bench"))
 
 

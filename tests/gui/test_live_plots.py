@@ -31,7 +31,7 @@ def test_a_long_sweep_is_held_whole_and_drawn_decimated(view):
     assert view.rows == 100_001 and len(panel.data) == 100_000
     shown_x, _ = panel.points.getData()
     assert 0 < shown_x.size < 20_000  # pyqtgraph draws a peak-preserving subset, not every point
-    slope_x, slope_y = panel.slope.getData()
+    slope_x, slope_y = panel.slope.getOriginalDataset()
     assert 10 < slope_y.max() < 25  # the binned local slope still finds the steep part
 
 
@@ -50,7 +50,7 @@ def test_rise_traces_are_drawn_as_the_figure_draws_them_the_latest_per_intensity
     view.redraw()
     traces = view.panels["traces"]
     assert set(traces.curves) == {(6.7, 1), (13.4, 1)}
-    x, y = traces.curves[(13.4, 1)].getData()  # the last trace added
+    x, y = traces.curves[(13.4, 1)].getOriginalDataset()  # the last trace added
     # The figure's convention: (counts - mean before the step) / (mean of the last fifth - that baseline).
     baseline, plateau = counts[times < 0].mean(), counts[-len(counts) // 5:].mean()
     assert np.allclose(x, times) and np.allclose(y, (counts - baseline) / (plateau - baseline))
@@ -62,7 +62,7 @@ def test_rise_traces_are_drawn_as_the_figure_draws_them_the_latest_per_intensity
 def test_temperature_is_drawn_against_bench_time_with_its_setpoint(view):
     view.add("batch results", [{"time_s": t, "temperature_k": 295 - t / 10, "setpoint_k": 280.0} for t in range(100)])
     view.redraw()
-    x, y = view.panels["temperature"].reading.getData()
+    x, y = view.panels["temperature"].reading.getOriginalDataset()
     assert x[-1] == 99 and y[-1] == pytest.approx(285.1)
     view.reset()
     view.redraw()

@@ -2,10 +2,16 @@ import os
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The key that seals simulated-world checkpoints: the suite's own, not the user's (subprocesses inherit it).
 os.environ.setdefault("ANPLAB_STATE_DIR", tempfile.mkdtemp(prefix="anplab-state-"))
+
+# Property tests judge what the code does, never how fast the machine is: no per-example deadline and no
+# health check on slow input generation (both fail under load, on a shared two-core runner).
+settings.register_profile("anplab", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("anplab")
 
 _REPORTS = pytest.StashKey[list]()
 

@@ -98,7 +98,8 @@ def test_a_power_beyond_the_limit_is_refused_with_the_bench_message_before_the_w
     assert window.bench.world.lasers["pump_1064"].setpoint_w == pytest.approx(0.5, abs=0.002 * PUMP_LIMIT_W)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(watts=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                        st.floats(min_value=-1.0, max_value=2 * PUMP_LIMIT_W)))
 def test_any_power_is_set_within_the_limits_or_refused_untouched(window, qtbot, exchanges, watts):

@@ -100,12 +100,13 @@ def test_a_batch_integrated_on_a_worker_gives_its_memory_back_when_collected_els
     gc.disable()
     try:
         with ThreadPoolExecutor(max_workers=1) as worker:
-            for _ in range(7):
+            for _ in range(9):
                 worker.submit(transient, TM, batch, np.array([0.0, 0.01])).result()
                 gc.collect()
                 sizes.append(resident_mb())
     finally:
         if collecting:
             gc.enable()
-    # Each solver's last sparse LU factor is ~3.5 MB here; leaked, five would add ~17 MB.
-    assert sizes[-1] - sizes[1] < 6.0, sizes
+    # Each solver's last sparse LU factor is ~3.5 MB here: leaked, the last four batches would add ~14 MB.
+    # The first ones are left out, while the allocator's arenas settle (a few MB, varying run to run).
+    assert sizes[-1] - sizes[4] < 7.0, sizes

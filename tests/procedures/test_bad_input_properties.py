@@ -91,7 +91,8 @@ def test_a_loop_typo_that_would_run_millions_of_items_is_refused():
         parse_sequence(text, "typo.yaml")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_parameters_are_accepted_within_their_bounds_or_refused(bench, data):
     name = data.draw(st.sampled_from(NAMES))
@@ -161,7 +162,8 @@ def sequences(odd: bool):
                   "oops": junk})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sequence=sequences(odd=True) | sequences(odd=False))
 def test_random_sequence_files_give_a_plan_or_a_located_error(bench, sequence):
     text = yaml.safe_dump(sequence, sort_keys=False)
@@ -245,7 +247,8 @@ def test_a_mangled_bench_file_is_refused_with_its_field_or_still_valid(mutations
 
 
 # -- the command line -------------------------------------------------------------------------------
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sequence=sequences(odd=True) | sequences(odd=False),
        mutations=st.lists(st.tuples(st.sampled_from(BENCH_PATHS), st.sampled_from(["delete", "replace", "add"]), junk),
                           max_size=2))

@@ -141,3 +141,16 @@ def python_env() -> dict:
     environment = dict(os.environ)
     environment.setdefault("QT_QPA_PLATFORM", "offscreen")
     return environment
+
+
+def ledger_entries(out: Path) -> int:
+    """Entries in the ledger of the one run folder under ``out`` so far (0 before there is one).
+
+    A folder is built under a hidden name and renamed into place, so a ledger seen a moment ago may have
+    moved: look only at folders in place, and take a vanished file as not there yet."""
+    for ledger in out.glob("[!.]*/points.log"):
+        try:
+            return len(ledger.read_text().splitlines())
+        except FileNotFoundError:
+            return 0
+    return 0

@@ -17,7 +17,7 @@ import zlib
 
 import pytest
 
-from .conftest import python_env
+from .conftest import ledger_entries, python_env
 
 MEMORY_LIMIT = 3 * 1024**3  # address space: far above what anplab needs, far below what a hostile file asks
 TIME_LIMIT_S = 120
@@ -100,8 +100,7 @@ def interrupted_folder(tmp_path_factory):
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        ledgers = list(out.glob("*/points.log"))
-        if ledgers and len(ledgers[0].read_text().splitlines()) >= 6:
+        if ledger_entries(out) >= 6:
             break
         time.sleep(0.05)
     process.kill()

@@ -68,7 +68,8 @@ blips = st.lists(
 )
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(trips=blips)
 def test_no_dark_point_is_kept_whatever_the_blips(tmp_path_factory, campaign, trips):
     tmp_path = tmp_path_factory.mktemp("blips")
@@ -138,7 +139,8 @@ def test_with_the_watch_disabled_a_dark_point_still_ends_the_run(tmp_path):
     assert outcome.ended == "failed" and dark_rows(up) == 0
 
 
-@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(at_s=st.floats(20.0, 120.0), duration_s=st.floats(0.05, 5.0))
 def test_rise_traces_are_never_kept_dark(tmp_path_factory, campaign, at_s, duration_s):
     """Traces switch the pump's power but not its emission; a blip inside a trace loses the trace, not the truth."""

@@ -21,7 +21,7 @@ import pytest
 
 from anplab.procedures.run_folder import RunFolder
 
-from .conftest import python_env
+from .conftest import ledger_entries, python_env
 
 CASES = {
     "power-sweep": ["--set", "points=16", "--set", "min_intensity=3", "--set", "max_intensity=25"],
@@ -50,8 +50,7 @@ def kill_after(args, out: Path, entries: int) -> Path | None:
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and process.poll() is None:
-            ledgers = list(out.glob("*/points.log"))
-            if ledgers and len(ledgers[0].read_text().splitlines()) >= entries:
+            if ledger_entries(out) >= entries:
                 process.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.01)

@@ -11,7 +11,7 @@ import pytest
 
 from anplab.procedures.run_folder import RunFolder, RunFolderBusy
 
-from .conftest import python_env
+from .conftest import ledger_entries, python_env
 
 
 def anplab(*args, **kwargs):
@@ -47,8 +47,7 @@ def _interrupted_run(tmp_path):
     process = anplab("run", "power-sweep", "--out", str(out), "--quiet", "--set", "points=30")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        ledgers = list(out.glob("*/points.log"))
-        if ledgers and len(ledgers[0].read_text().splitlines()) >= 8:
+        if ledger_entries(out) >= 8:
             break
         time.sleep(0.05)
     process.kill()
@@ -85,7 +84,7 @@ def test_a_resume_of_a_run_still_running_is_refused(tmp_path):
     running = anplab("run", "power-sweep", "--out", str(out), "--quiet", "--set", "points=200")
     try:
         deadline = time.monotonic() + 120
-        while not list(out.glob("*/points.log")) and time.monotonic() < deadline:
+        while not ledger_entries(out) and time.monotonic() < deadline:
             time.sleep(0.05)
         (folder,) = [path for path in out.iterdir() if path.is_dir()]
         resumed = subprocess.run([sys.executable, "-m", "anplab", "resume", str(folder), "--quiet"],

@@ -14,7 +14,7 @@ entry below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .devices.base import SimulatedDevice
@@ -80,7 +80,10 @@ def _newport_2936r(world, name, spec, faults):
 def _srs_sr400(world, name, spec, faults):
     from .devices.srs_sr400 import SimulatedSR400
 
-    return SimulatedSR400(world, name, faults=faults)
+    device = SimulatedSR400(world, name, faults=faults)
+    # The baud rate is a front-panel setting the bench file states.
+    device.serial_line = replace(device.serial_line, baud_rate=spec.settings.baud_rate)
+    return device
 
 
 def _lakeshore(world, name, spec, faults):

@@ -56,14 +56,7 @@ def bench_configs(name: str, seed: int | None = None) -> list:
     for config in configs:
         if not config.simulated:
             raise UserError(f"--bench: {name} describes real hardware; serve-sim needs a simulated bench")
-    return [with_seed(config, seed) for config in configs]
-
-
-def with_seed(config, seed: int | None):
-    """``config`` with its simulation seed replaced (unchanged when ``seed`` is None)."""
-    if seed is None or config.simulation is None:
-        return config
-    return config.model_copy(update={"simulation": config.simulation.model_copy(update={"seed": seed})})
+    return [config.with_seed(seed) for config in configs]
 
 
 def serve(args) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,20 +37,27 @@ class StopRequested(Exception):
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
 
 
-def open_bench(name_or_path: str | None, *, realtime: bool | None = None):
+def open_bench(name_or_path: str | None, *, realtime: bool | None = None, seed: int | None = None):
     """Open a built-in bench by name, or a bench file by path.
 
-    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time).
+    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time);
+    ``seed`` its simulation's random seed (ValueError for real hardware).
     """
-    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
-        from anplab.instruments.bench_file import parse_bench
+    from anplab.instruments.bench_file import load_bench, parse_bench
 
+    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
         filename = BUILT_IN_BENCHES[name_or_path or "simulated"]
         text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
-        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"), realtime=realtime)
+        config = parse_bench(text, f"built-in bench {name_or_path or 'simulated'}").with_seed(seed)
+        bench = Bench.open(config, realtime=realtime)
         bench.source = f"built-in:{name_or_path or 'simulated'}"
         return bench
-    return Bench.open(name_or_path, realtime=realtime)
+    if seed is None:
+        return Bench.open(name_or_path, realtime=realtime)
+    config = load_bench(name_or_path).with_seed(seed)
+    bench = Bench.open(config, realtime=realtime)
+    bench.source = str(Path(name_or_path).resolve())  # as Bench.open records a file it reads itself
+    return bench
 
 
 class BenchProcedure(Procedure):

@@ -13,7 +13,6 @@ RS-232 settings where it has a serial port.
 
 from __future__ import annotations
 
-import argparse
 import signal
 import threading
 from importlib import resources as package_files
@@ -29,11 +28,12 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "serve-sim",
         help="serve the simulated instruments on 127.0.0.1 TCP ports and print their VISA resource strings",
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--bench", metavar="FILE", default="simulated",
                         help="a simulated bench file, or a built-in bench: simulated, simulated-film, or all-models "
-                             "(every simulated model, each power-meter and cryostat variant on its own port)")
+                             "(every simulated model, each power-meter and cryostat variant on its own port) "
+                             "(default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, metavar="N",
                         help="first port to use, one per instrument (0: free ports the system picks)")
     parser.add_argument("--seed", type=int, default=None, metavar="N",

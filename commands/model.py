@@ -139,7 +139,8 @@ def register(commands) -> None:
     p = add("rise", rise, "emission after the pump steps on from dark (and optionally off again)")
     p.add_argument("--intensity", type=finite_float, required=True, metavar="KW_CM2", help="peak pump intensity")
     p.add_argument("--duration", type=positive_float, default=2.0, metavar="S", help="length of the trace (s)")
-    p.add_argument("--off-at", type=positive_float, default=None, metavar="S", help="turn the pump off at this time (default: never)")
+    p.add_argument("--off-at", type=positive_float, default=None, metavar="S",
+                   help="turn the pump off at this time (default: never)")
     p.add_argument("--points", type=count(2), default=2001, help="number of time points")
 
     p = add("image", image, "PASSI confocal image of a random particle field (long-format CSV)")

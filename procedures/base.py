@@ -14,6 +14,7 @@ file back.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 from pymeasure.experiment import Parameter, Procedure
 
 from anplab.instruments.bench import Bench
-from anplab.instruments.errors import InterlockOpen, check_limit
+from anplab.instruments.errors import IntensityOutOfReach, InterlockOpen, check_limit
 
 from .suspenders import ConditionAbort, Suspenders, Trip
 
@@ -122,9 +123,13 @@ class BenchProcedure(Procedure):
 
     def check_intensities(self, laser, *intensities_kw_cm2: float) -> None:
         """Refuse peak intensities that would need more power from ``laser`` than its bench limit."""
+        limit_w = laser.limits.max_power_w
         for intensity in intensities_kw_cm2:
-            check_limit(laser.name, f"power for {intensity:g} kW/cm^2",
-                        self.bench.beam_power_for_intensity(laser.name, intensity), 0.0, laser.limits.max_power_w, "W")
+            power_w = self.bench.beam_power_for_intensity(laser.name, intensity)
+            if math.isfinite(power_w) and power_w > limit_w:  # say what can be reached, in the experiment's terms
+                raise IntensityOutOfReach(laser.name, intensity, power_w, limit_w,
+                                          self.bench.peak_intensity_kw_cm2(laser.name, limit_w))
+            check_limit(laser.name, f"power for {intensity:g} kW/cm^2", power_w, 0.0, limit_w, "W")
 
     # -- helpers for execute() ------------------------------------------------------------
     def instrument(self, role: str, name: str):

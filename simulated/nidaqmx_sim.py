@@ -312,12 +312,7 @@ class SimulatedNidaqmx:
         self._ao_volts.update({name: float(data[i, -1]) for i, name in enumerate(names)})
 
     def _cancel_binning(self, detector: str) -> None:
-        cancel = getattr(self.world, "cancel_binning", None)
-        if cancel is not None:
-            cancel(detector)
-        else:  # the world has no public way to drop an unfinished recording yet
-            with self.world.lock:
-                self.world._recordings.pop(detector, None)
+        self.world.cancel_binning(detector)
 
     def __repr__(self) -> str:
         return f"<SimulatedNidaqmx devices={sorted(self.devices)} open tasks={len(self._tasks)}>"
@@ -771,11 +766,7 @@ class _Task:
         return len(self._samples) >= self.timing.samp_quant_samp_per_chan
 
     def _band_photons(self) -> tuple[float, float]:
-        world = self._system.world
-        with world.lock:
-            world.sync()
-            band = world.sample.bands.index(world.detectors[self._detector()].band)
-            return world.now(), float(world.photon_totals[band])
+        return self._system.world.band_photons(self._detector())
 
     def _rebase(self) -> None:
         """Count from now on: photons already accounted for (or before the start) are not counted again."""
@@ -789,8 +780,7 @@ class _Task:
         now, photons_now = self._band_photons()
         self._seen = (now, photons_now)
         if now > then:
-            head = self._system.world.detectors[self._detector()]
-            counts = int(head.counts(np.array([max(photons_now - photons_then, 0.0)]), np.array([now - then]))[0])
+            counts = self._system.world.detected_counts(self._detector(), photons_now - photons_then, now - then)
             self._register = (self._register + self._sign() * counts) % _ROLLOVER
 
     def _latch(self, values: np.ndarray) -> None:

@@ -4,7 +4,7 @@ Keyed by the driver key a bench file names (``ipg_ylr``, ``thorlabs_pm100``,
 ...).  The bench hands down only data (the instrument's name and its
 validated bench-file entry); nothing here imports from the layers above.
 NI-DAQ hardware (``thorlabs_gvs_nidaq``, ``excelitas_spcm_nidaq``) has no
-device here: it is simulated by :mod:`anplab.simulated.nidaqmx_sim`, which
+device here: it is simulated by :mod:`anplab.simulated.nidaqmx`, which
 stands in for the ``nidaqmx`` module.
 
 Adding a model: its simulated device in ``devices/<model>.py`` and one

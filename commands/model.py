@@ -106,12 +106,13 @@ def register(commands) -> None:
         p.add_argument("--material", choices=sorted(MATERIALS), default=DEFAULT_MATERIAL, help="material preset")
         p.add_argument("--temperature", type=finite_float, default=300.0, metavar="K", help="sample temperature (K)")
         p.add_argument("--band", default=None, help="emission band (default: the material's main band)")
-        p.add_argument("--shell", type=finite_float, default=None, metavar="NM", help="inert shell thickness (nm)")
+        p.add_argument("--shell", type=finite_float, default=None, metavar="NM",
+                       help="inert shell thickness (nm) (default: the preset's)")
         p.add_argument("--concentration", type=concentrations, default=None, metavar="PERCENT",
                        help="dopant concentration in mol %%: '20' sets the first dopant (Tm in tm-1064), "
                             "'Pr=1,Yb=20' several; ion-ion rates follow their concentration laws "
                             "(default: the preset's, e.g. 8 for tm-1064)")
-        p.add_argument("--out", default=None, metavar="FILE", help="write the CSV here instead of stdout")
+        p.add_argument("--out", default=None, metavar="FILE", help="write the CSV here (default: stdout)")
         p.set_defaults(handler=handler, option_names=OPTION_NAMES)
         return p
 
@@ -138,7 +139,8 @@ def register(commands) -> None:
     p = add("rise", rise, "emission after the pump steps on from dark (and optionally off again)")
     p.add_argument("--intensity", type=finite_float, required=True, metavar="KW_CM2", help="peak pump intensity")
     p.add_argument("--duration", type=positive_float, default=2.0, metavar="S", help="length of the trace (s)")
-    p.add_argument("--off-at", type=positive_float, default=None, metavar="S", help="turn the pump off at this time")
+    p.add_argument("--off-at", type=positive_float, default=None, metavar="S",
+                   help="turn the pump off at this time (default: never)")
     p.add_argument("--points", type=count(2), default=2001, help="number of time points")
 
     p = add("image", image, "PASSI confocal image of a random particle field (long-format CSV)")
@@ -154,8 +156,10 @@ def register(commands) -> None:
     p = add("temperature", temperature, "emission, sensitivity and threshold against temperature at fixed pump")
     p.add_argument("--intensity", type=finite_float, default=None, metavar="KW_CM2",
                    help="peak pump intensity (default: 1.1 x the threshold at 300 K)")
-    p.add_argument("--min-temperature", type=finite_float, default=None, metavar="K")
-    p.add_argument("--max-temperature", type=finite_float, default=None, metavar="K")
+    p.add_argument("--min-temperature", type=finite_float, default=None, metavar="K",
+                   help="lowest temperature (default: the lowest the material's model covers)")
+    p.add_argument("--max-temperature", type=finite_float, default=None, metavar="K",
+                   help="highest temperature (default: the highest the material's model covers, at most 400 K)")
     p.add_argument("--points", type=count(2), default=40, help="number of temperatures")
 
     p = add("summary", summary, "the material's key figures: threshold, S_max, rise times, PASSI widths")

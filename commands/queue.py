@@ -24,7 +24,10 @@ def register(commands) -> None:
                        help="bench file or built-in bench (default: the file's 'bench', else simulated)")
     queue.add_argument("--out", default="runs", metavar="DIR", help="where sequence folders go (default: runs)")
     queue.add_argument("--check", action="store_true", help="check the file against the bench, list the items, stop")
-    queue.add_argument("--quiet", action="store_true", help="no progress bar")
+    queue.add_argument("--seed", type=int, default=None, metavar="N",
+                       help="random seed of a simulated bench's world (default: the bench file's; the built-in "
+                            "benches' is 1)")
+    queue.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar on stderr)")
     queue.set_defaults(handler=queue_command, option_names={})
 
 
@@ -43,20 +46,19 @@ def queue_command(args) -> int:
         except OSError as error:
             raise UserError(f"--out: cannot create {args.out!r}: {error.strerror}") from None
     if args.check:
-        return with_bench(bench_name, lambda bench: list_items(plan, check_plan(plan, bench)))
+        return with_bench(bench_name, lambda bench: list_items(plan, check_plan(plan, bench)), seed=args.seed)
     return with_bench(bench_name, lambda bench: follow(len(plan.items), args.quiet,
                                                       lambda progress: run_sequence(plan, args.out, bench,
-                                                                                    progress=progress)))
+                                                                                    progress=progress)),
+                      seed=args.seed)
 
 
-def with_bench(bench_name: str, work) -> int:
-    """Open the bench, do ``work(bench)``, and leave the bench safe and closed whatever happens."""
-    from anplab.procedures.base import open_bench
-
-    from .run import sigterm_as_interrupt
+def with_bench(bench_name: str, work, *, seed: int | None = None) -> int:
+    """Open the bench (seeded, if a simulation), do ``work(bench)``, and leave it safe and closed whatever happens."""
+    from .run import open_seeded, sigterm_as_interrupt
 
     with sigterm_as_interrupt():
-        bench = open_bench(bench_name)
+        bench = open_seeded(bench_name, seed)
         try:
             return work(bench)
         finally:

@@ -19,7 +19,7 @@ def register(commands) -> None:
     resume.add_argument("folder", metavar="RUN_DIR", help="the run folder of the interrupted run")
     resume.add_argument("--bench", default=None, metavar="FILE",
                         help="bench file or built-in bench (default: the one the run started on)")
-    resume.add_argument("--quiet", action="store_true", help="no progress bar")
+    resume.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar on stderr)")
     resume.set_defaults(handler=resume_command, option_names={})
 
 
@@ -57,9 +57,23 @@ def resume_command(args) -> int:
             raise UserError(str(error)) from None
 
     try:
-        return execute(procedure, bench_name, args.quiet, start, folder=path)
+        # The seed the run started with: a simulated bench opens the same world (a checkpoint, when there is
+        # one, then puts back the state at the last commit).
+        seed = _recorded_seed(metadata.get("seed"), path / "metadata.json") if args.bench is None else None
+        return execute(procedure, bench_name, args.quiet, start, folder=path, seed=seed)
     finally:
         folder.release()
+
+
+def _recorded_seed(seed, where: Path) -> int | None:
+    """The simulation seed a run or sequence recorded (None: none recorded, or real hardware)."""
+    from anplab.cli import UserError
+
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise UserError(f"{where}: seed {seed!r} is not an integer")
+    return seed
 
 
 def _bench_of(metadata: dict, procedure) -> str:
@@ -101,6 +115,7 @@ def resume_sequence_command(path: Path, args) -> int:
         return follow(len(state["items"]), args.quiet, start, folder=path)
 
     try:
-        return with_bench(bench_name, resume_on)
+        seed = _recorded_seed(state.get("seed"), path / "sequence.json") if args.bench is None else None
+        return with_bench(bench_name, resume_on, seed=seed)
     finally:
         folder.release()

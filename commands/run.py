@@ -36,7 +36,10 @@ def register(commands) -> None:
         parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                             help="set a procedure parameter (repeatable); see the list below")
         parser.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
-        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument("--seed", type=int, default=None, metavar="N",
+                            help="random seed of a simulated bench's world (default: the bench file's; the "
+                                 "built-in benches' is 1): another seed, another particle field and other noise")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar on stderr)")
         parser.set_defaults(handler=run_command, option_names={})
 
 
@@ -80,7 +83,8 @@ def run_command(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"--out: cannot create {args.out!r}: {error.strerror}") from None
-    return execute(procedure, bench_name, args.quiet, lambda progress: run_procedure(procedure, out, progress=progress))
+    return execute(procedure, bench_name, args.quiet, lambda progress: run_procedure(procedure, out, progress=progress),
+                   seed=args.seed)
 
 
 def checked_bench_name(name: str) -> str:
@@ -93,7 +97,8 @@ def checked_bench_name(name: str) -> str:
     return name
 
 
-def execute(procedure, bench_name: str, quiet: bool, start, *, folder: Path | None = None) -> int:
+def execute(procedure, bench_name: str, quiet: bool, start, *, folder: Path | None = None,
+            seed: int | None = None) -> int:
     """Open the bench, check the procedure against it, run ``start(progress)`` with a progress bar, report.
 
     The bench ends in its safe state whatever happens; SIGTERM ends the run
@@ -101,17 +106,29 @@ def execute(procedure, bench_name: str, quiet: bool, start, *, folder: Path | No
     an interrupted run prints its folder and how to resume it.
     """
     with sigterm_as_interrupt():
-        return _execute(procedure, bench_name, quiet, start, folder)
+        return _execute(procedure, bench_name, quiet, start, folder, seed)
 
 
-def _execute(procedure, bench_name: str, quiet: bool, start, folder: Path | None) -> int:
+def open_seeded(bench_name: str, seed: int | None):
+    """The bench, its simulation seeded with ``seed`` (None: the bench file's); a real bench refuses a seed."""
+    from anplab.cli import UserError
+    from anplab.procedures.base import open_bench
+
+    try:
+        return open_bench(bench_name, seed=seed)  # BenchFileError is reported by the CLI
+    except ValueError as error:
+        if seed is None or type(error) is not ValueError:
+            raise
+        raise UserError(f"--seed: {error}") from None
+
+
+def _execute(procedure, bench_name: str, quiet: bool, start, folder: Path | None, seed: int | None) -> int:
     from anplab.cli import UserError
     from anplab.instruments.bench import RoleError
     from anplab.instruments.errors import LimitError
-    from anplab.procedures.base import open_bench
     from anplab.procedures.run_folder import RunFolderError
 
-    bench = open_bench(bench_name)  # BenchFileError is reported by the CLI
+    bench = open_seeded(bench_name, seed)
     try:
         procedure.bench = bench
         try:

@@ -384,6 +384,17 @@ class BenchConfig(_Strict):
     def simulated(self) -> bool:
         return self.simulation is not None
 
+    def with_seed(self, seed: int | None) -> BenchConfig:
+        """This bench with its simulation's random seed replaced (itself when ``seed`` is None).
+
+        Raises ValueError for a bench of real hardware, which has no seed to set.
+        """
+        if seed is None:
+            return self
+        if self.simulation is None:
+            raise ValueError(f"{self.name} is real hardware: a seed applies to simulated benches only")
+        return self.model_copy(update={"simulation": self.simulation.model_copy(update={"seed": int(seed)})})
+
     def by_role(self, role: str) -> dict[str, Any]:
         return {name: spec for name, spec in self.instruments.items() if spec.role == role}
 

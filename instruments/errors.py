@@ -15,6 +15,19 @@ class LimitError(ValueError):
         self.value = value
 
 
+class IntensityOutOfReach(LimitError):
+    """A peak intensity at the sample that needs more laser power than the bench allows; says what can be reached."""
+
+    def __init__(self, laser: str, intensity_kw_cm2: float, power_w: float, max_power_w: float,
+                 highest_kw_cm2: float):
+        super().__init__(laser, f"power for {intensity_kw_cm2:g} kW/cm^2", power_w, 0.0, max_power_w, "W")
+        self.args = (f"{laser}: {intensity_kw_cm2:g} kW/cm^2 at the sample needs {power_w:.3g} W, outside the "
+                     f"bench limits 0..{max_power_w:g} W; the highest peak intensity {laser} can reach is "
+                     f"{highest_kw_cm2:.3g} kW/cm^2",)
+        self.intensity_kw_cm2 = intensity_kw_cm2
+        self.highest_kw_cm2 = highest_kw_cm2
+
+
 class InstrumentFault(RuntimeError):
     """An instrument did not do what it was told (refused, reported an error, or stopped answering)."""
 

@@ -14,15 +14,17 @@ file back.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pymeasure.experiment import Parameter, Procedure
 
 from anplab.instruments.bench import Bench
-from anplab.instruments.errors import InterlockOpen, check_limit
+from anplab.instruments.errors import IntensityOutOfReach, InterlockOpen, check_limit
 
 from .suspenders import ConditionAbort, Suspenders, Trip
 
@@ -36,20 +38,27 @@ class StopRequested(Exception):
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
 
 
-def open_bench(name_or_path: str | None, *, realtime: bool | None = None):
+def open_bench(name_or_path: str | None, *, realtime: bool | None = None, seed: int | None = None):
     """Open a built-in bench by name, or a bench file by path.
 
-    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time).
+    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time);
+    ``seed`` its simulation's random seed (ValueError for real hardware).
     """
-    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
-        from anplab.instruments.bench_file import parse_bench
+    from anplab.instruments.bench_file import load_bench, parse_bench
 
+    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
         filename = BUILT_IN_BENCHES[name_or_path or "simulated"]
         text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
-        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"), realtime=realtime)
+        config = parse_bench(text, f"built-in bench {name_or_path or 'simulated'}").with_seed(seed)
+        bench = Bench.open(config, realtime=realtime)
         bench.source = f"built-in:{name_or_path or 'simulated'}"
         return bench
-    return Bench.open(name_or_path, realtime=realtime)
+    if seed is None:
+        return Bench.open(name_or_path, realtime=realtime)
+    config = load_bench(name_or_path).with_seed(seed)
+    bench = Bench.open(config, realtime=realtime)
+    bench.source = str(Path(name_or_path).resolve())  # as Bench.open records a file it reads itself
+    return bench
 
 
 class BenchProcedure(Procedure):
@@ -114,9 +123,13 @@ class BenchProcedure(Procedure):
 
     def check_intensities(self, laser, *intensities_kw_cm2: float) -> None:
         """Refuse peak intensities that would need more power from ``laser`` than its bench limit."""
+        limit_w = laser.limits.max_power_w
         for intensity in intensities_kw_cm2:
-            check_limit(laser.name, f"power for {intensity:g} kW/cm^2",
-                        self.bench.beam_power_for_intensity(laser.name, intensity), 0.0, laser.limits.max_power_w, "W")
+            power_w = self.bench.beam_power_for_intensity(laser.name, intensity)
+            if math.isfinite(power_w) and power_w > limit_w:  # say what can be reached, in the experiment's terms
+                raise IntensityOutOfReach(laser.name, intensity, power_w, limit_w,
+                                          self.bench.peak_intensity_kw_cm2(laser.name, limit_w))
+            check_limit(laser.name, f"power for {intensity:g} kW/cm^2", power_w, 0.0, limit_w, "W")
 
     # -- helpers for execute() ------------------------------------------------------------
     def instrument(self, role: str, name: str):

@@ -8,6 +8,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 
 from .base import BenchProcedure
 from .hold_temperature import HoldTemperature
+from .parameter_messages import refusal
 from .passi_scan import PassiScan
 from .photopatterning import Photopatterning
 from .power_sweep import PowerSweep
@@ -57,7 +58,7 @@ def configure(name: str, values: dict, bench=None) -> BenchProcedure:
         try:
             parameter.value = value
         except (ValueError, TypeError, OverflowError) as error:
-            raise ParameterProblem(key, f"{key}: {error}") from None
+            raise ParameterProblem(key, refusal(key, parameter, value) or f"{key}: {error}") from None
         if isinstance(parameter.value, float) and not math.isfinite(parameter.value):  # pymeasure lets NaN through
             raise ParameterProblem(key, f"{key}: must be a number, not {parameter.value}")
         checked[key] = parameter.value

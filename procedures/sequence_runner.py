@@ -75,6 +75,8 @@ def run_sequence(plan: SequencePlan, out_dir: str | Path, bench, *,
     procedures = check_plan(plan, bench)
     state = {
         "name": plan.name, "source": plan.source, "on_error": plan.on_error, "bench": plan.bench,
+        # The simulation's seed, so that a resume opens the same simulated world.
+        "seed": bench.config.simulation.seed if bench.config.simulated else None,
         "status": "running", "started": _now(), "ended": None,
         "items": [{"index": item.index, "label": item.label, "procedure": item.procedure,
                    "parameters": item.parameters, "line": item.line, "group": item.group, "status": "pending",

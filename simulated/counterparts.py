@@ -4,7 +4,7 @@ Keyed by the driver key a bench file names (``ipg_ylr``, ``thorlabs_pm100``,
 ...).  The bench hands down only data (the instrument's name and its
 validated bench-file entry); nothing here imports from the layers above.
 NI-DAQ hardware (``thorlabs_gvs_nidaq``, ``excelitas_spcm_nidaq``) has no
-device here: it is simulated by :mod:`anplab.simulated.nidaqmx_sim`, which
+device here: it is simulated by :mod:`anplab.simulated.nidaqmx`, which
 stands in for the ``nidaqmx`` module.
 
 Adding a model: its simulated device in ``devices/<model>.py`` and one
@@ -14,7 +14,7 @@ entry below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .devices.base import SimulatedDevice
@@ -80,7 +80,10 @@ def _newport_2936r(world, name, spec, faults):
 def _srs_sr400(world, name, spec, faults):
     from .devices.srs_sr400 import SimulatedSR400
 
-    return SimulatedSR400(world, name, faults=faults)
+    device = SimulatedSR400(world, name, faults=faults)
+    # The baud rate is a front-panel setting the bench file states.
+    device.serial_line = replace(device.serial_line, baud_rate=spec.settings.baud_rate)
+    return device
 
 
 def _lakeshore(world, name, spec, faults):

@@ -16,7 +16,7 @@ from .bench_world import build_world
 from .clock import SimulationClock
 from .counterparts import make_device
 from .faults import FaultPlan
-from .nidaqmx_sim import SimulatedNidaqmx
+from .nidaqmx import SimulatedNidaqmx
 
 
 class SimulatedTransport:

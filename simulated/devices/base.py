@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from ..faults import FaultPlan
+from .serial_line import SerialLine
 
 
 class SimulatedDevice:
@@ -27,6 +28,10 @@ class SimulatedDevice:
     #: What terminates messages the instrument receives.
     write_termination = "\n"
     encoding = "ascii"
+    #: The real instrument's RS-232 line, where it has one (None: USB, Ethernet or GPIB only).
+    serial_line: SerialLine | None = None
+    #: What a client must know beyond the terminations to hold a conversation (None: nothing).
+    session_note: str | None = None
 
     def __init__(self, world, name: str, *, faults: FaultPlan | None = None):
         self.world = world
@@ -39,6 +44,17 @@ class SimulatedDevice:
         raise NotImplementedError
 
     # -- framing: how messages sit in the byte stream ------------------------------------
+    def terminations(self) -> dict[str, str] | None:
+        """What a VISA session talking to this device must set (pyvisa's ``open_resource`` keywords).
+
+        None for a device framed otherwise than by termination characters (see :meth:`framing`).
+        """
+        return {"read_termination": self.read_termination, "write_termination": self.write_termination}
+
+    def framing(self) -> str:
+        """How messages are delimited on the wire, in words."""
+        return (f"replies end with {self.read_termination!r}, commands with {self.write_termination!r}")
+
     def frame(self, reply: str) -> bytes:
         """A reply as the instrument puts it on the wire: here, followed by ``read_termination``.
 

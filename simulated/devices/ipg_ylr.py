@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from ..faults import FaultPlan
 from .protocol import ProtocolDevice, backdoor, command
+from .serial_line import SerialLine
 
 _THRESHOLD_PERCENT = 10.0  # diode current below which the fibre laser does not lase
 _MAX_DIODE_CURRENT_A = 8.0
@@ -62,6 +63,7 @@ class SimulatedIPGYLR(ProtocolDevice):
     model = "IPG YLR"
     read_termination = "\r"
     write_termination = "\r"
+    serial_line = SerialLine(57600)  # the RS-232 port (the YLR also takes a TCP socket)
 
     def __init__(self, world, name: str, *, faults: FaultPlan | None = None, serial_number: str = "PLMR1234567",
                  firmware: str = "3.2.5"):

@@ -54,6 +54,7 @@ from ..faults import FaultPlan
 from .control_loop import ClockedLoop, PIDLoop, SetpointRamp
 from .lakeshore_curves import FORMATS_FOR_TYPE, Curve, empty_curve, standard_curves
 from .protocol import ProtocolDevice, backdoor, command
+from .serial_line import SerialLine
 
 _COMMAND_ERROR, _EXECUTION_ERROR, _OPERATION_COMPLETE, _POWER_ON = 32, 16, 1, 128
 
@@ -190,6 +191,8 @@ class SimulatedLakeShore(ProtocolDevice):
 
     read_termination = "\r\n"
     write_termination = "\r\n"
+    # The USB port is a virtual serial port with these settings (the manuals' "USB" section).
+    serial_line = SerialLine(57600, data_bits=7, parity="odd")
     unit_separator = ";"
     reply_separator = ";"
 

@@ -71,6 +71,13 @@ class SimulatedCryostation(ProtocolDevice):
     def split_frames(self, buffer: bytes) -> tuple[list[str | None], bytes]:
         return split_frames(buffer, self.encoding)
 
+    def terminations(self) -> None:
+        return None  # no termination character: a VISA session cannot frame these messages
+
+    def framing(self) -> str:
+        return ("every message, both ways, starts with its length as two decimal digits and has no termination "
+                "character (a raw TCP client, as the Cryostation's own examples use)")
+
     # -- the platform loop, run by the world ---------------------------------------------------
     def _control(self, t: float, cryostat) -> None:
         dt = self._clock.dt(t, cryostat.control_period_s)

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field, replace
 from ..faults import FaultPlan
 from .protocol import ProtocolDevice, backdoor, command
 from .scpi_headers import HeaderGrammar
+from .serial_line import SerialLine
 
 NO_ERROR = 0
 UNKNOWN_COMMAND = 100
@@ -206,6 +207,7 @@ class SimulatedNewport2936R(ProtocolDevice):
     model = "Newport 2936-R"
     read_termination = "\r\n"
     write_termination = "\r"
+    serial_line = SerialLine(38400)
     unit_separator = ";"
     reply_separator = ","
 
@@ -216,6 +218,7 @@ class SimulatedNewport2936R(ProtocolDevice):
         if meter not in ("2936-R", "1936-R"):
             raise ValueError(f"meter must be '2936-R' or '1936-R', not {meter!r}")
         self.meter = meter
+        self.model = f"Newport {meter}"
         self.channel_count = 2 if meter == "2936-R" else 1
         if sensor_channel not in range(1, self.channel_count + 1):
             raise ValueError(f"a {meter} has no channel {sensor_channel}")

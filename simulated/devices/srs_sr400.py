@@ -66,6 +66,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..faults import FaultPlan
 from .protocol import ProtocolDevice, backdoor, command
+from .serial_line import SerialLine
 
 TICKS_PER_S = 10_000_000
 _MAX_PRESET = 9 * 10**11
@@ -261,6 +262,8 @@ class SimulatedSR400(ProtocolDevice):
     model = "SRS SR400"
     read_termination = "\r"
     write_termination = "\r"
+    # 8 bits, no parity, 2 stop bits; the baud rate is set on the front panel (COM menu) and in the bench settings.
+    serial_line = SerialLine(9600, stop_bits=2)
 
     def __init__(self, world, name: str, *, faults: FaultPlan | None = None):
         super().__init__(world, name, faults=faults)

@@ -165,6 +165,7 @@ class SimulatedThorlabsPM100(SCPIDevice):
         if sensor_flag_format not in ("classic", "extended"):
             raise ValueError(f"sensor_flag_format must be 'classic' or 'extended', not {sensor_flag_format!r}")
         self.console = console
+        self.model = f"Thorlabs {console}"
         self.serial_number = serial_number
         self.firmware = firmware
         self.head: SensorHead | None = HEADS[sensor]

@@ -47,6 +47,7 @@ import re
 
 from ..faults import FaultPlan
 from .protocol import ProtocolDevice, backdoor, command
+from .serial_line import SerialLine
 
 CHANNELS = (1, 2)
 _THRESHOLD_MA = 35.0  # diode current at the lasing threshold
@@ -84,6 +85,10 @@ class SimulatedIBeamSmart(ProtocolDevice):
     model = "Toptica iBeam smart"
     read_termination = "\r\n"
     write_termination = "\r\n"
+    serial_line = SerialLine(115200)
+    session_note = ("every reply is several lines: the command's echo (empty once 'echo off' is sent), the reply "
+                    "lines, then '[OK]'; after power-up the prompt 'CMD> ' (no line end) replaces '[OK]' until "
+                    "'prompt off' is sent: send 'prompt off', then read lines up to '[OK]'")
 
     def __init__(self, world, name: str, *, faults: FaultPlan | None = None,
                  serial_number: str = "iBEAM-SMART-488-S-A3-12345", firmware: str = "iBPs-001A01-05"):

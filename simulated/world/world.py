@@ -197,6 +197,16 @@ class World:
             edges = self._time + bin_s * np.arange(bins + 1)
             self._recordings[detector] = _Recording(detector, edges, np.zeros(bins))
 
+    def band_photons(self, detector: str) -> tuple[float, float]:
+        """(bench time, photons emitted so far into ``detector``'s band): a running total a counter differences."""
+        with self.lock:
+            self.sync()
+            return self.now(), float(self.photon_totals[self._band_index[self.detectors[detector].band]])
+
+    def detected_counts(self, detector: str, photons: float, seconds: float) -> int:
+        """Counts ``detector`` registers for ``photons`` emitted into its band over ``seconds`` (dark, dead time)."""
+        return int(self.detectors[detector].counts(np.array([max(photons, 0.0)]), np.array([seconds]))[0])
+
     def binning_end_s(self, detector: str) -> float:
         return float(self._recordings[detector].edges[-1])
 

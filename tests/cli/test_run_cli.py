@@ -32,7 +32,7 @@ def test_a_run_prints_its_results_and_the_run_folder_last(capsys, tmp_path):
     (["power-sweep", "--set", "colour=blue"], "has no parameter 'colour'"),
     (["power-sweep", "--set", "points"], "expected NAME=VALUE"),
     (["power-sweep", "--set", "points=many"], "--set points"),
-    (["power-sweep", "--set", "max_intensity=5000"], "pump_1064: power for 5000 kW/cm"),
+    (["power-sweep", "--set", "max_intensity=5000"], "the highest peak intensity pump_1064 can reach is 87"),
     (["thermometry", "--set", "temperatures=300,500"], "cryostat: temperature 500 K is outside the bench limits"),
     (["thermometry", "--set", "ramp_rate=50"], "ramp rate"),
     (["photopatterning", "--set", "pattern=no-such-file.png"], "neither a built-in pattern"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from anplab.drivers.excelitas_spcm_nidaq import ExcelitasSPCMNidaq, counts_between
-from anplab.simulated.nidaqmx_sim import constants
+from anplab.simulated.nidaqmx import constants
 
 RISING = constants.Edge.RISING
 FINITE = constants.AcquisitionType.FINITE

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from anplab.drivers.thorlabs_gvs_nidaq import ThorlabsGVSGalvo
-from anplab.simulated.nidaqmx_sim import constants
+from anplab.simulated.nidaqmx import constants
 
 FINITE = constants.AcquisitionType.FINITE
 

@@ -9,7 +9,7 @@ from scipy.ndimage import maximum_filter
 from anplab.instruments.bench import Bench
 from anplab.instruments.bench_file import parse_bench
 from anplab.instruments.errors import LimitError
-from anplab.simulated.nidaqmx_sim import DaqError, DAQmxErrors, DaqReadError, DaqWriteError, SimulatedNidaqmx
+from anplab.simulated.nidaqmx import DaqError, DAQmxErrors, DaqReadError, DaqWriteError, SimulatedNidaqmx
 
 # The built-in bench's structure, with a small particle field held at room temperature, plus a galvo and a SPAD
 # on one NI-DAQ device.

@@ -7,6 +7,7 @@ A page asks for a table with a marker on a line of its own, e.g.
     <!-- anplab:role-fields laser -->       the bench-file fields of a role: wavelength, limits, calibration
     <!-- anplab:model anplab.instruments.bench_file:WatchSpec -->   any pydantic model of the bench file
     <!-- anplab:parameters power-sweep -->  an experiment's pymeasure Parameters with bounds and defaults
+    <!-- anplab:docstring anplab.procedures.run_folder -->      a docstring, as the page's text
     <!-- anplab:drivers -->  /  <!-- anplab:experiments -->         the index tables
 
 so the tables cannot drift from the code they describe.  An unknown marker, a driver in the registry
@@ -339,7 +340,9 @@ def instrument_table(key: str) -> str:
     if entry.rated_power_w is not None:
         rows.append(["rated power", "from the settings: the bench limit `limits.max_power_w` may not exceed it"])
     if entry.switch_off is not None:
-        rows.append(["laser guard", "switches this laser off from a fresh connection if the run process dies"])
+        what = (inspect.getdoc(entry.switch_off) or "").replace("\n", " ")
+        rows.append(["laser guard", f"if the run process dies, the guard connects afresh and switches the laser "
+                                    f"off: {what}"])
     return _table(["", ""], rows)
 
 
@@ -383,7 +386,64 @@ def experiments_table() -> str:
     return _table(["`anplab run ...`", "what it does", "default bench", "procedure class"], rows)
 
 
+def docstring(path: str) -> str:
+    """A module's or object's docstring, as the page's own text (the run-folder layout has one owner)."""
+    module, _, name = path.partition(":")
+    target = importlib.import_module(module)
+    for part in filter(None, name.split(".")):
+        target = getattr(target, part)
+    text = inspect.getdoc(target)
+    if not text:
+        raise LookupError(f"{path} has no docstring")
+    return _markdown(text) + "\n"
+
+
+_SPHINX_ROLE = re.compile(r":(?:mod|class|meth|func|data|attr|exc|obj):`~?([^`]+)`")
+_LIST_AFTER_TEXT = re.compile(r"^(?P<text>[^\n*\s-][^\n]*)\n(?P<item>[*-] )", re.MULTILINE)
+
+
+def _markdown(text: str) -> str:
+    """Docstring text as Markdown: Sphinx cross-references as code, a list after a line of text set apart."""
+    text = _SPHINX_ROLE.sub(lambda m: f"`{m[1]}`", text)
+    return _LIST_AFTER_TEXT.sub(lambda m: f"{m['text']}\n\n{m['item']}", text)
+
+
+def adapter_text(key: str) -> str:
+    """The role adapter's module and class docstrings: how the role's calls map onto the driver."""
+    from anplab.instruments.registry import DRIVERS
+
+    role_class = DRIVERS[key].make_role
+    parts = [inspect.getdoc(importlib.import_module(role_class.__module__)), inspect.getdoc(role_class)]
+    return "\n\n".join(_markdown(part) for part in parts if part) + "\n"
+
+
+def simulated_text(key: str) -> str:
+    """What the simulated counterpart implements: its device module's docstring (or the simulated nidaqmx's)."""
+    device = simulated_device(key)
+    module = device.__module__ if device is not None else "anplab.simulated.nidaqmx_sim"
+    return _markdown(inspect.getdoc(importlib.import_module(module)) or "") + "\n"
+
+
+def bench_entry(key: str) -> str:
+    """The first instrument using driver ``key`` in the example, built-in and film benches, as YAML."""
+    from importlib import resources
+
+    import yaml
+
+    for filename in ("example_bench.yaml", "default_bench.yaml", "film_bench.yaml"):
+        text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
+        for name, entry in yaml.safe_load(text)["instruments"].items():
+            if entry.get("driver") == key:
+                body = yaml.safe_dump({"instruments": {name: entry}}, sort_keys=False, default_flow_style=None)
+                return f"From `instruments/{filename}`:\n\n```yaml\n{body}```\n"
+    return "No bench shipped with anplab uses this driver yet.\n"
+
+
 RENDERERS = {
+    "docstring": docstring,
+    "bench-entry": bench_entry,
+    "adapter": adapter_text,
+    "simulated": simulated_text,
     "settings": settings_table,
     "instrument": instrument_table,
     "role-fields": role_fields_table,

@@ -158,7 +158,7 @@ def _model_rows(model, prefix: str = "", skip: set[str] = frozenset()) -> list[d
 #: Units the bench file's field names carry as suffixes (longest first).
 _NAME_UNITS = [("_k_per_min", "K/min"), ("_j_per_k", "J/K"), ("_w_per_k", "W/K"), ("_per_volt", "um/V"),
                ("_rate_s", "1/s"), ("_kw_cm2", "kW/cm^2"), ("_hz", "Hz"), ("_nm", "nm"), ("_um", "um"),
-               ("_volts", "V"), ("_w", "W"), ("_s", "s"), ("_k", "K")]
+               ("_volts", "V"), ("_j", "J"), ("_w", "W"), ("_s", "s"), ("_k", "K")]
 
 
 def _unit_from_name(name: str) -> str | None:
@@ -439,7 +439,76 @@ def bench_entry(key: str) -> str:
     return "No bench shipped with anplab uses this driver yet.\n"
 
 
+#: What each ``data.csv`` column holds: one meaning for every experiment, or per experiment.  The build fails on a
+#: column of a procedure's DATA_COLUMNS without a meaning.
+COLUMN_MEANINGS = {
+    "direction": "1 for a point of the upward sweep, -1 downward, 0 a dark reading (pump off)",
+    "power_setpoint_w": "laser output power asked for",
+    "beam_power_w": "laser output power measured for the point: from the pick-off power meter (reading / pick-off "
+                    "ratio) if the bench has one, else the laser's own reading",
+    "intensity_kw_cm2": "peak pump intensity at the particle, from the measured power and the bench calibration "
+                        "(transmission, NA, spot)",
+    "counts": "photons counted",
+    "gate_s": "counting time of the row",
+    "count_rate_s": "counts / gate_s, as counted (the dark rate is not subtracted in the data file)",
+    "settle_time_s": "how long the emission took to settle (successive windows of readings agreeing)",
+    "settled": "1 if the readings agreed within the longest settling wait, 0 if the point was taken unsettled",
+    "time_s": "bench-clock time of the row (virtual time on a simulated bench)",
+    "temperature_k": "the controller's temperature reading",
+    "setpoint_k": "the controller's setpoint",
+    "temperature_setpoint_k": "the temperature the cryostat was held at",
+}
+EXPERIMENT_COLUMN_MEANINGS = {
+    "rise-time": {
+        "phase": "1 a rise trace bin, -1 a decay trace bin, 0 a threshold-location reading, -2 a dark reading",
+        "time_s": "for trace bins: centre of the bin after the pump step (negative: the pre-step baseline); "
+                  "otherwise bench-clock time",
+        "gate_s": "bin width (trace bins) or counting time",
+    },
+    "thermometry": {
+        "kind": "0 an emission reading at the fixed pump, 1 a power-sweep point, 2 a rise-trace bin, -1 a dark "
+                "reading",
+    },
+    "passi-scan": {
+        "kind": "1 an S-curve point, 0 an image (its counts summed; the image itself is in images.h5), -1 a dark "
+                "reading",
+        "gate_s": "counting time: the gate, or for an image the pixel dwell x pixels",
+    },
+    "photopatterning": {
+        "row": "pattern pixel row",
+        "col": "pattern pixel column",
+        "x_um": "pixel centre, x, at the sample",
+        "y_um": "pixel centre, y, at the sample",
+        "target": "the pattern's value at the pixel (0..1): the fraction of the full write dose",
+        "dwell_s": "write-laser exposure of the pixel, all spots together",
+        "spots": "write spots in the pixel (a grid, when the pixel is larger than the write spot)",
+        "beam_power_w": "mean write-laser output power during the exposure",
+        "dose_j": "energy the pixel received at the sample",
+    },
+}
+
+
+def data_columns_table(name: str) -> str:
+    from anplab.procedures.catalog import procedure_class
+
+    columns = getattr(procedure_class(name), "DATA_COLUMNS", None)
+    if not columns:
+        raise LookupError(f"{name} declares no DATA_COLUMNS")
+    own = EXPERIMENT_COLUMN_MEANINGS.get(name, {})
+    stale = set(own) - set(columns)
+    if stale:
+        raise LookupError(f"meanings for columns {name} no longer writes: {', '.join(sorted(stale))}")
+    rows = []
+    for column in columns:
+        meaning = own.get(column) or COLUMN_MEANINGS.get(column)
+        if not meaning:
+            raise LookupError(f"{name}'s data column {column!r} has no meaning in COLUMN_MEANINGS")
+        rows.append([_code(column), _unit_from_name(column) or "", meaning])
+    return _table(["column", "unit", "meaning"], rows)
+
+
 RENDERERS = {
+    "data-columns": data_columns_table,
     "docstring": docstring,
     "bench-entry": bench_entry,
     "adapter": adapter_text,

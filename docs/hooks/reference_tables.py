@@ -382,7 +382,8 @@ def experiments_table() -> str:
     rows = []
     for name, cls in PROCEDURES.items():
         doc = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
-        rows.append([f"[`{name}`]({name}.md)", doc, _code(cls.DEFAULT_BENCH), _code(f"{cls.__module__}.{cls.__name__}")])
+        where = _code(f"{cls.__module__}.{cls.__name__}")
+        rows.append([f"[`{name}`]({name}.md)", doc, _code(cls.DEFAULT_BENCH), where])
     return _table(["`anplab run ...`", "what it does", "default bench", "procedure class"], rows)
 
 

@@ -25,12 +25,13 @@ def _installed(module: str) -> bool:
 
 MISSING = [name for name in TOOLS if not _installed(name)]
 
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"docs tools not installed ({', '.join(MISSING)}): "
-                                                      'pip install -e ".[docs]"')
+SKIP_REASON = f"docs tools not installed ({', '.join(MISSING)}): pip install -e \".[docs]\""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
+    if MISSING:
+        pytest.skip(SKIP_REASON)
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
@@ -117,6 +118,8 @@ def test_api_reference_is_rendered_from_the_docstrings(site):
 
 def test_a_driver_without_its_page_fails_the_build():
     """The hook refuses a file set without a page for every driver and experiment in the code."""
+    if MISSING:
+        pytest.skip(SKIP_REASON)
     from mkdocs.exceptions import PluginError
 
     sys.path.insert(0, str(ROOT / "docs" / "hooks"))
@@ -135,3 +138,47 @@ def test_a_driver_without_its_page_fails_the_build():
     without = [page for page in pages if page.src_uri != "instruments/srs_sr400.md"]
     with pytest.raises(PluginError, match="instruments/srs_sr400.md"):
         reference_tables.on_files(without, None)
+
+
+#: Small runs of every experiment on the simulated bench, with the options that add summary keys switched on.
+SMALL_RUNS = {
+    "power-sweep": {"points": 8, "up_and_down": True},
+    "threshold": {"points": 4, "max_points": 6},
+    "rise-time": {"intensities": "8,12", "target_counts": 300, "max_repeats": 1, "rise_duration": 0.5,
+                  "decay_duration": 0.01},
+    "thermometry": {"temperatures": "300,295,290", "repeats": 2, "hold": 5, "sweep_points": 5, "rise_trace": True,
+                    "rise_duration": 0.5},
+    "photopatterning": {"pattern_pixels": 4, "read_pixels": 8},
+    "passi-scan": {"intensities": "8,10", "pixels": 8, "sweep_points": 4, "width": 1.0},
+    "hold-temperature": {"temperature": 294, "hold": 5},
+}
+
+
+def documented_summary_keys(name: str) -> set[str]:
+    """The names in backticks in the Summary section of an experiment's page (its source)."""
+    text = (ROOT / "docs" / "experiments" / f"{name}.md").read_text(encoding="utf-8")
+    section = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([a-z_0-9]+)`", section))
+
+
+@pytest.mark.parametrize("name", list(SMALL_RUNS))
+def test_every_summary_key_an_experiment_writes_is_on_its_page(name, tmp_path):
+    """Needs no docs tools: it reads the page sources."""
+    from anplab.procedures.base import open_bench
+    from anplab.procedures.catalog import PROCEDURES, configure
+    from anplab.procedures.runner import run_procedure
+
+    bench = open_bench(PROCEDURES[name].DEFAULT_BENCH)
+    try:
+        outcome = run_procedure(configure(name, SMALL_RUNS[name], bench=bench), tmp_path)
+    finally:
+        bench.close()
+    assert outcome.ended == "finished", outcome.error
+    undocumented = set(outcome.summary) - documented_summary_keys(name)
+    assert not undocumented, f"{name} writes summary keys its page does not explain: {sorted(undocumented)}"
+
+
+def test_every_experiment_has_a_small_run_here():
+    from anplab.procedures.catalog import PROCEDURES
+
+    assert set(SMALL_RUNS) == set(PROCEDURES)

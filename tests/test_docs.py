@@ -116,6 +116,20 @@ def test_api_reference_is_rendered_from_the_docstrings(site):
     assert "run_procedure" in text and "resume_run" in text
 
 
+def test_cli_page_has_every_subcommands_help(site):
+    import argparse
+
+    from anplab.cli import build_parser
+
+    text = page_text(site, "cli")
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, parser in commands.choices.items():
+        assert f"usage: anplab {name}" in text, f"anplab {name} --help missing from the CLI page"
+        for action in parser._actions:
+            for option in action.option_strings:
+                assert option in text, f"anplab {name} {option} missing from the CLI page"
+
+
 def test_a_driver_without_its_page_fails_the_build():
     """The hook refuses a file set without a page for every driver and experiment in the code."""
     if MISSING:

@@ -63,6 +63,14 @@ def on_page_markdown(markdown: str, page, config, files):
     return MARKER.sub(replace, markdown)
 
 
+_SPHINX_ROLE_HTML = re.compile(r":(?:mod|class|meth|func|data|attr|exc|obj):(<code>)~?")
+
+
+def on_page_content(html: str, page, config, files):
+    """The API reference shows docstrings as written; their Sphinx cross-references read as plain code."""
+    return _SPHINX_ROLE_HTML.sub(r"\1", html)
+
+
 # -- tables ----------------------------------------------------------------------------------
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -508,7 +516,45 @@ def data_columns_table(name: str) -> str:
     return _table(["column", "unit", "meaning"], rows)
 
 
+def _subcommands(parser) -> dict:
+    import argparse
+
+    for action in parser._actions:  # argparse keeps its subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def cli_text() -> str:
+    """``--help`` of the ``anplab`` command and of every subcommand, as argparse prints it (80 columns)."""
+    import os
+
+    from anplab.cli import build_parser
+
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # argparse wraps to the terminal; the page should not depend on it
+    try:
+        parser = build_parser()
+        parts = [f"```text\n{parser.format_help()}```\n"]
+        for name, sub in _subcommands(parser).items():
+            parts.append(f"## anplab {name}\n\n```text\n{sub.format_help()}```\n")
+            nested = _subcommands(sub)
+            if name == "run":
+                parts.append("Each experiment's options are on its [page](experiments/index.md); "
+                             "`anplab run NAME --help` prints them.\n")
+                continue
+            for inner, inner_parser in nested.items():
+                parts.append(f"### anplab {name} {inner}\n\n```text\n{inner_parser.format_help()}```\n")
+    finally:
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
+    return "\n".join(parts)
+
+
 RENDERERS = {
+    "cli": cli_text,
     "data-columns": data_columns_table,
     "docstring": docstring,
     "bench-entry": bench_entry,

@@ -130,17 +130,44 @@ def test_cli_page_has_every_subcommands_help(site):
                 assert option in text, f"anplab {name} {option} missing from the CLI page"
 
 
-def test_a_driver_without_its_page_fails_the_build():
-    """The hook refuses a file set without a page for every driver and experiment in the code."""
+@pytest.fixture
+def hook():
+    """The build hook, as mkdocs loads it (docs tools needed for its errors)."""
     if MISSING:
         pytest.skip(SKIP_REASON)
+    spec = importlib.util.spec_from_file_location("reference_tables", ROOT / "docs" / "hooks" / "reference_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Page:
+    class file:
+        src_uri = "experiments/example.md"
+
+
+def test_an_unknown_table_marker_fails_the_build(hook):
     from mkdocs.exceptions import PluginError
 
-    sys.path.insert(0, str(ROOT / "docs" / "hooks"))
-    try:
-        import reference_tables
-    finally:
-        sys.path.pop(0)
+    with pytest.raises(PluginError, match="unknown table marker"):
+        hook.on_page_markdown("text\n<!-- anplab:setings ipg_ylr -->\n", _Page, None, None)
+    with pytest.raises(PluginError, match="no_such_driver"):
+        hook.on_page_markdown("<!-- anplab:settings no_such_driver -->\n", _Page, None, None)
+
+
+def test_a_data_column_without_a_meaning_fails_the_build(hook, monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    assert "| `counts` |" in hook.on_page_markdown("<!-- anplab:data-columns power-sweep -->\n", _Page, None, None)
+    monkeypatch.delitem(hook.COLUMN_MEANINGS, "counts")
+    with pytest.raises(PluginError, match="'counts' has no meaning"):
+        hook.on_page_markdown("<!-- anplab:data-columns power-sweep -->\n", _Page, None, None)
+
+
+def test_a_driver_without_its_page_fails_the_build(hook):
+    """The hook refuses a file set without a page for every driver and experiment in the code."""
+    from mkdocs.exceptions import PluginError
+
 
     class File:
         def __init__(self, src_uri):
@@ -148,10 +175,10 @@ def test_a_driver_without_its_page_fails_the_build():
 
     pages = [File(f"instruments/{path.name}") for path in (ROOT / "docs" / "instruments").glob("*.md")]
     pages += [File(f"experiments/{path.name}") for path in (ROOT / "docs" / "experiments").glob("*.md")]
-    reference_tables.on_files(pages, None)  # every page is there
+    hook.on_files(pages, None)  # every page is there
     without = [page for page in pages if page.src_uri != "instruments/srs_sr400.md"]
     with pytest.raises(PluginError, match="instruments/srs_sr400.md"):
-        reference_tables.on_files(without, None)
+        hook.on_files(without, None)
 
 
 #: Small runs of every experiment on the simulated bench, with the options that add summary keys switched on.

@@ -168,7 +168,6 @@ def test_a_driver_without_its_page_fails_the_build(hook):
     """The hook refuses a file set without a page for every driver and experiment in the code."""
     from mkdocs.exceptions import PluginError
 
-
     class File:
         def __init__(self, src_uri):
             self.src_uri = src_uri

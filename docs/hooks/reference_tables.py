@@ -16,6 +16,7 @@ without its page or an experiment in the catalog without its page fails the buil
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -179,20 +180,32 @@ def _unit_from_name(name: str) -> str | None:
 def _attribute_comment(model, name: str) -> str:
     """The ``#:`` comment above a field in the model's source (bench-file models document fields so)."""
     for cls in model.__mro__:
-        try:
-            lines = inspect.getsource(cls).splitlines()
-        except (OSError, TypeError):
-            continue
-        for k, line in enumerate(lines):
-            if re.match(rf"\s+{re.escape(name)}\s*:", line):
-                comments = []
-                j = k - 1
-                while j >= 0 and lines[j].strip().startswith("#:"):
-                    comments.insert(0, lines[j].strip()[2:].strip())
-                    j -= 1
-                if comments:
-                    return " ".join(comments)
+        comment = _field_comments(cls).get(name)
+        if comment:
+            return comment
     return ""
+
+
+@functools.cache
+def _field_comments(cls) -> dict[str, str]:
+    """Field name -> its ``#:`` comment, for a class of anplab's own (read once per class)."""
+    if not cls.__module__.startswith("anplab."):
+        return {}
+    try:
+        lines = inspect.getsource(cls).splitlines()
+    except (OSError, TypeError):
+        return {}
+    comments, pending = {}, []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            pending.append(stripped[2:].strip())
+            continue
+        field = re.match(r"\s+(\w+)\s*:", line)
+        if field and pending:
+            comments[field[1]] = " ".join(pending)
+        pending = []
+    return comments
 
 
 def _rows_table(rows: list[dict]) -> str:

@@ -357,7 +357,7 @@ def instrument_table(key: str) -> str:
             rows.append(["terminations", "none: every message carries its length as two decimal digits"])
         rows.append(["simulated by", _code(f"{device.__module__}.{device.__qualname__}")])
     elif key in NIDAQMX_SIMULATED:
-        rows.append(["simulated by", "`anplab.simulated.nidaqmx_sim` (stands in for the `nidaqmx` module)"])
+        rows.append(["simulated by", "`anplab.simulated.nidaqmx` (stands in for the `nidaqmx` module)"])
     if entry.rated_power_w is not None:
         rows.append(["rated power", "from the settings: the bench limit `limits.max_power_w` may not exceed it"])
     if entry.switch_off is not None:
@@ -442,7 +442,7 @@ def adapter_text(key: str) -> str:
 def simulated_text(key: str) -> str:
     """What the simulated counterpart implements: its device module's docstring (or the simulated nidaqmx's)."""
     device = simulated_device(key)
-    module = device.__module__ if device is not None else "anplab.simulated.nidaqmx_sim"
+    module = device.__module__ if device is not None else "anplab.simulated.nidaqmx"
     return _markdown(inspect.getdoc(importlib.import_module(module)) or "") + "\n"
 
 

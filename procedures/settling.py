@@ -26,6 +26,10 @@ class SettledReading:
     gate_s: float  # total counting time of those readings
     settle_time_s: float  # bench time from the start of waiting to the start of the reported readings
     settled: bool  # False if max_wait_s ran out first
+    #: Why the point stopped: "settled" (the windows agreed and held the count target), "count target" (counted on
+    #: after settling until it was reached), "integration limit" (max_integration_s ran out first), "max wait"
+    #: (never settled), or "stop requested".
+    stopped_by: str = "settled"
 
     @property
     def count_rate_s(self) -> float:
@@ -74,10 +78,15 @@ def read_when_settled(
             newer, older = sum(history[-readings:]), sum(history[-2 * readings:-readings])
             if windows_agree(older, newer, tolerance):
                 counts, counted = int(newer), readings * gate_s
+                reason = "settled"
                 while counts < min_counts and counted < max_integration_s and not should_stop():
                     counts += counter.count(gate_s)
                     counted += gate_s
-                return SettledReading(counts, counted, elapsed - readings * gate_s, True)
+                    reason = "count target"
+                if counts < min_counts:
+                    reason = "stop requested" if should_stop() else "integration limit"
+                return SettledReading(counts, counted, elapsed - readings * gate_s, True, reason)
         if elapsed >= max_wait_s or should_stop():
             recent = history[-readings:]
-            return SettledReading(int(sum(recent)), len(recent) * gate_s, elapsed, False)
+            reason = "max wait" if elapsed >= max_wait_s else "stop requested"
+            return SettledReading(int(sum(recent)), len(recent) * gate_s, elapsed, False, reason)

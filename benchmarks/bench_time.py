@@ -78,8 +78,9 @@ def rise_floor(bench, procedure: RiseTime, data: pd.DataFrame) -> float:
         repeats = max(1.0, round(baseline / (dark_rate * bin_s))) if dark_rate > 0 else 1.0
         late = counts[len(counts) // 2:]
         net_rate = (late.sum() - baseline * late.size) / (late.size * bin_s * repeats)
-        counting = procedure.target_counts / net_rate if net_rate > 0 else float("inf")
-        floor += counting + float(t90(bench, np.array([float(intensity)]))[0])
+        if net_rate <= 0:
+            continue  # no signal above baseline to count (too faint to time): it has no finite floor
+        floor += procedure.target_counts / net_rate + float(t90(bench, np.array([float(intensity)]))[0])
     located = data[data.phase == LOCATE].assign(count_rate_s=lambda d: d.counts / d.gate_s)
     if len(located):
         floor += sweep_floor(bench, located, 400)

@@ -24,7 +24,7 @@ class PowerSweep(ParticleExperiment):
     max_intensity = FloatParameter("Highest intensity", units="kW/cm^2", default=60.0, minimum=1e-3, maximum=1e5)
     points = IntegerParameter("Points", default=60, minimum=2, maximum=10000)
     up_and_down = BooleanParameter("Sweep up, then down", default=False)
-    gate = FloatParameter("Counting gate", units="s", default=0.1, minimum=1e-4, maximum=60.0)
+    gate = FloatParameter("First counting gate", units="s", default=0.001, minimum=1e-4, maximum=60.0)
     tolerance = FloatParameter("Settling tolerance (relative)", default=0.05, minimum=1e-3, maximum=1.0)
     readings = IntegerParameter("Agreeing readings", default=3, minimum=2, maximum=50)
     max_wait = FloatParameter("Longest settling wait", units="s", default=30.0, minimum=0.01, maximum=3600.0)

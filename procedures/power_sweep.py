@@ -24,7 +24,7 @@ class PowerSweep(ParticleExperiment):
     max_intensity = FloatParameter("Highest intensity", units="kW/cm^2", default=60.0, minimum=1e-3, maximum=1e5)
     points = IntegerParameter("Points", default=60, minimum=2, maximum=10000)
     up_and_down = BooleanParameter("Sweep up, then down", default=False)
-    gate = FloatParameter("Counting gate", units="s", default=0.1, minimum=1e-4, maximum=60.0)
+    gate = FloatParameter("First counting gate", units="s", default=0.001, minimum=1e-4, maximum=60.0)
     tolerance = FloatParameter("Settling tolerance (relative)", default=0.05, minimum=1e-3, maximum=1.0)
     readings = IntegerParameter("Agreeing readings", default=3, minimum=2, maximum=50)
     max_wait = FloatParameter("Longest settling wait", units="s", default=30.0, minimum=0.01, maximum=3600.0)
@@ -33,7 +33,7 @@ class PowerSweep(ParticleExperiment):
                                      maximum=3600.0)
 
     DATA_COLUMNS = ["direction", "power_setpoint_w", "beam_power_w", "intensity_kw_cm2", "counts", "gate_s",
-                    "count_rate_s", "settle_time_s", "settled", "time_s"]
+                    "count_rate_s", "settle_time_s", "settled", "stopped_by", "time_s"]
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
@@ -44,7 +44,7 @@ class PowerSweep(ParticleExperiment):
     def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
         return {"direction": DARK, "power_setpoint_w": 0.0, "beam_power_w": 0.0, "intensity_kw_cm2": 0.0,
                 "counts": counts, "gate_s": seconds, "count_rate_s": counts / seconds, "settle_time_s": 0.0,
-                "settled": 1, "time_s": self.clock.now()}
+                "settled": 1, "stopped_by": "fixed gate", "time_s": self.clock.now()}
 
     def intensities(self) -> list[tuple[str, int, float]]:
         """The plan: (point key, direction, intensity)."""
@@ -80,7 +80,8 @@ class PowerSweep(ParticleExperiment):
                 "direction": direction, "power_setpoint_w": setpoint, "beam_power_w": beam,
                 "intensity_kw_cm2": self.bench.peak_intensity_kw_cm2(self.pump.name, beam),
                 "counts": reading.counts, "gate_s": reading.gate_s, "count_rate_s": reading.count_rate_s,
-                "settle_time_s": reading.settle_time_s, "settled": int(reading.settled), "time_s": self.clock.now(),
+                "settle_time_s": reading.settle_time_s, "settled": int(reading.settled),
+                "stopped_by": reading.stopped_by, "time_s": self.clock.now(),
             }
 
         (row,) = self.point(key, measure)

@@ -47,7 +47,23 @@ def test_threshold_of_a_noisy_model_s_curve():
     estimate = avalanche_threshold(noisy_s_curve(), bootstrap=50)
     assert estimate.threshold_kw_cm2 == pytest.approx(truth, rel=0.05)
     assert 0 < estimate.threshold_uncertainty_kw_cm2 < 0.05 * truth
-    assert 15 < estimate.s_max < 60 and estimate.s_max_uncertainty > 0
+    # Below threshold this particle is under one count per gate: the steep part falls between two points,
+    # so S_max is reported as what it is, a lower limit (and one the model's exact S_max must exceed).
+    exact_s_max = float(model_threshold(get_material("tm-1064")).s_max)
+    assert estimate.s_max_is_lower_limit and 15 < estimate.s_max < exact_s_max
+    assert estimate.as_dict()["s_max_is_lower_limit"] and "s_max_uncertainty" not in estimate.as_dict()
+
+
+@pytest.mark.parametrize("points", [15, 60])
+def test_threshold_and_s_max_fitted_when_both_branches_are_measured(points):
+    # A bright particle: every point below threshold holds 40+ counts, so the step itself is fitted.
+    truth = model_threshold(get_material("tm-1064"))
+    estimate = avalanche_threshold(noisy_s_curve(points=points, efficiency=500.0, seed=3), bootstrap=50)
+    assert estimate.estimator == "smoothed-step fit" and not estimate.s_max_is_lower_limit
+    assert abs(estimate.threshold_kw_cm2 - float(truth.intensity_kw_cm2)) < 2 * estimate.threshold_uncertainty_kw_cm2
+    assert abs(estimate.s_max - float(truth.s_max)) < 2 * estimate.s_max_uncertainty
+    # Not read off the grid: the fitted threshold is not one of the measured intensities.
+    assert np.min(np.abs(np.geomspace(1.0, 60.0, points) / estimate.threshold_kw_cm2 - 1)) > 1e-3
 
 
 def test_rise_times_of_an_exponential_rise():

@@ -12,7 +12,9 @@ def test_power_sweep_finds_the_threshold_of_the_particle_it_is_parked_on(run_on_
     assert run.outcome.ended == "finished"
     truth = run.model_threshold()
     assert run.summary["threshold_kw_cm2"] == pytest.approx(truth, rel=0.10)
-    assert run.summary["threshold_uncertainty_kw_cm2"] < 0.05 * truth
+    # The stated uncertainty covers the model's threshold (calibrated: test_threshold_coverage) and stays small.
+    assert abs(run.summary["threshold_kw_cm2"] - truth) < 2 * run.summary["threshold_uncertainty_kw_cm2"]
+    assert run.summary["threshold_uncertainty_kw_cm2"] < 0.06 * truth
     assert run.summary["s_max"] > 10  # the avalanche's steep rise, not a linear response
     data = run.data()
     up = data[data.direction == UP]

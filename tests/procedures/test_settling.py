@@ -75,3 +75,24 @@ def test_a_stop_request_ends_the_wait():
     counter = RisingEmission(clock, 100.0, 1e5, 100.0)
     reading = read_when_settled(counter, clock, gate_s=0.1, max_wait_s=1e4, should_stop=lambda: clock.t > 2.0)
     assert not reading.settled and clock.t < 4.0
+
+
+def test_each_reading_says_why_it_stopped():
+    bright, _ = settle(0.0, 1e5, 0.001, seed=1, min_counts=400)
+    assert bright.settled and bright.stopped_by == "settled"  # its windows already hold the count target
+    faint, _ = settle(0.0, 50.0, 0.001, seed=1, min_counts=400, max_integration_s=100.0, max_gate_s=0.2)
+    assert faint.settled and faint.stopped_by == "count target" and faint.counts >= 400
+    capped, _ = settle(0.0, 50.0, 0.001, seed=1, min_counts=4000, max_integration_s=2.0, max_gate_s=0.2)
+    assert capped.stopped_by == "integration limit" and capped.counts < 4000
+    slow, _ = settle(0.0, 1e4, 30.0, seed=1, max_wait_s=1.0)
+    assert not slow.settled and slow.stopped_by == "max wait"
+
+
+def test_near_threshold_a_point_waits_as_long_as_its_rise_needs():
+    # Critical slowing down: a bright point whose rise takes ~1 s, read with millisecond first gates.
+    for seed in range(5):
+        reading, _ = settle(0.0, 2e4, 0.5, seed, gate_s=0.001, min_counts=400)
+        assert reading.settled and reading.settle_time_s > 1.0
+        assert reading.count_rate_s == pytest.approx(2e4, rel=0.05)
+    fast, clock = settle(0.0, 2e4, 0.001, seed=1, gate_s=0.001, min_counts=400)
+    assert fast.settled and clock.t < 0.1  # far from threshold: no fixed minimum of gates

@@ -1,0 +1,131 @@
+"""Bench time of each experiment against its counting floor, on the default simulated bench (virtual time).
+
+    python benchmarks/bench_time.py [power-sweep threshold rise-time]
+
+The counting floor of a run is what the physics and the photon statistics
+require: the sum over its points of the time to collect that point's own
+count target at the rate the point measured, plus the time to 90 % of the
+steady emission (t90, from the physics engine, at the intensity the aimed
+particle sees) for every point with the pump on.  For a rise-time
+intensity, the target is the procedure's signal counts above the
+baseline, collected at the measured plateau rate above it.  The ratio bench
+time / floor says how much of the bench time goes to waiting and counting
+beyond what the data needs; fixed costs (dark point, aiming, locating) are
+the bench time before the first swept point.  Target: each ratio <= 1.3,
+fixed costs <= 15 s.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from anplab.procedures.base import open_bench  # noqa: E402
+from anplab.procedures.power_sweep import DARK, PowerSweep  # noqa: E402
+from anplab.procedures.rise_time import DARK as RISE_DARK  # noqa: E402
+from anplab.procedures.rise_time import LOCATE, RISE, RiseTime  # noqa: E402
+from anplab.procedures.runner import load_data, run_procedure  # noqa: E402
+from anplab.procedures.threshold_search import ThresholdSearch  # noqa: E402
+from anplab.simulated.physics import characteristics  # noqa: E402
+
+RATIO_TARGET = 1.3
+FIXED_COST_TARGET_S = 15.0
+
+
+def aimed_particle(bench):
+    """(material, shell thickness, relative intensity, temperature) of the particle nearest the parked beam."""
+    world = bench.world
+    field = world.sample.sample
+    x, y = world.galvo_position_um()
+    r = np.hypot(field.positions_um[:, 0] - x, field.positions_um[:, 1] - y)
+    k = int(np.argmin(r))
+    return field.material, float(field.shell_nm[k]), float(world.beam.spot(1064.0).relative_intensity(r[k])), \
+        float(world.sample.temperature_k)
+
+
+def t90(bench, intensities: np.ndarray) -> np.ndarray:
+    material, shell, relative, kelvin = aimed_particle(bench)
+    out = np.zeros(len(intensities))
+    on = intensities > 0
+    if on.any():
+        out[on] = characteristics.rise_time(material, intensities[on] * relative, kelvin, band="800nm",
+                                            shell_nm=shell).t90_s
+    return out
+
+
+def sweep_floor(bench, data: pd.DataFrame, target_counts: int) -> float:
+    rows = data[data.counts > 0]
+    counting = target_counts / rows.count_rate_s.to_numpy(dtype=float)
+    return float(counting.sum() + t90(bench, rows.intensity_kw_cm2.to_numpy(dtype=float)).sum())
+
+
+def rise_floor(bench, procedure: RiseTime, data: pd.DataFrame) -> float:
+    """Counting floor of the rise traces: target signal at the measured plateau rate, plus t90, per intensity."""
+    dark_rows = data[data.phase == RISE_DARK]
+    dark_rate = float(dark_rows.counts.sum() / dark_rows.gate_s.sum()) if len(dark_rows) else 0.0
+    floor = 0.0
+    for intensity, trace in data[data.phase == RISE].groupby("intensity_kw_cm2"):
+        counts = trace.sort_values("time_s").counts.to_numpy(dtype=float)
+        bin_s = float(trace.gate_s.iloc[0])
+        baseline = counts[: max(1, int(round(procedure.pre_trigger / bin_s)))].mean()
+        # The summed trace adds one trace per repeat: the baseline says how many (dark counts per bin per trace).
+        repeats = max(1.0, round(baseline / (dark_rate * bin_s))) if dark_rate > 0 else 1.0
+        late = counts[len(counts) // 2:]
+        net_rate = (late.sum() - baseline * late.size) / (late.size * bin_s * repeats)
+        if net_rate <= 0:
+            continue  # no signal above baseline to count (too faint to time): it has no finite floor
+        floor += procedure.target_counts / net_rate + float(t90(bench, np.array([float(intensity)]))[0])
+    located = data[data.phase == LOCATE].assign(count_rate_s=lambda d: d.counts / d.gate_s)
+    if len(located):
+        floor += sweep_floor(bench, located, 400)
+    return floor
+
+
+def measure(name: str, cls, parameters: dict, out: str) -> dict:
+    bench = open_bench(cls.DEFAULT_BENCH)
+    try:
+        procedure = cls(bench=bench, **parameters)
+        start = bench.clock.now()
+        outcome = run_procedure(procedure, out)
+        bench_time = bench.clock.now() - start
+        data = load_data(outcome.folder)
+        if isinstance(procedure, RiseTime):
+            floor = rise_floor(bench, procedure, data)
+            fixed = float("nan")
+        else:
+            floor = sweep_floor(bench, data, procedure.min_counts)
+            swept = data[data.direction != DARK]
+            first = swept.time_s.min() - swept.gate_s.iloc[0] - swept.settle_time_s.iloc[0]
+            fixed = float(first) if len(swept) else float("nan")
+        return {"experiment": name, "bench_time_s": bench_time, "floor_s": floor, "ratio": bench_time / floor,
+                "fixed_cost_s": fixed, "threshold_kw_cm2": outcome.summary.get("threshold_kw_cm2")}
+    finally:
+        bench.close()
+
+
+EXPERIMENTS = {
+    "power-sweep": (PowerSweep, {"points": 60}),
+    "threshold": (ThresholdSearch, {}),
+    "rise-time": (RiseTime, {}),
+}
+
+
+def main(names: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        for name in names or list(EXPERIMENTS):
+            cls, parameters = EXPERIMENTS[name]
+            row = measure(name, cls, parameters, out)
+            verdict = "ok" if row["ratio"] <= RATIO_TARGET else f"over the {RATIO_TARGET}x target"
+            print(f"{name:12s} bench {row['bench_time_s']:7.1f} s  floor {row['floor_s']:7.1f} s  "
+                  f"ratio {row['ratio']:4.2f}x ({verdict})  fixed cost {row['fixed_cost_s']:5.1f} s  "
+                  f"threshold {row['threshold_kw_cm2']}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -34,7 +34,14 @@ def find_particles(
     peaks = (image == maximum_filter(image, size=size, mode="nearest")) & (image > threshold)
     rows, cols = np.nonzero(peaks)
     table = pd.DataFrame({"x_um": x[cols], "y_um": y[rows], "peak": image[rows, cols], "row": rows, "col": cols})
-    return table.sort_values("peak", ascending=False).reset_index(drop=True)
+    table = table.sort_values("peak", ascending=False, kind="stable").reset_index(drop=True)
+    # Equal counts in neighbouring pixels (few photons per pixel) are all maxima of the filter: keep the
+    # first of any peaks closer than the separation, brightest first.
+    kept: list[int] = []
+    for index, peak in enumerate(table.itertuples()):
+        if all(np.hypot(peak.x_um - table.x_um[k], peak.y_um - table.y_um[k]) >= min_separation_um for k in kept):
+            kept.append(index)
+    return table.iloc[kept].reset_index(drop=True)
 
 
 def _gaussian(coords, amplitude, x0, y0, sigma_x, sigma_y, background):

@@ -180,3 +180,13 @@ def test_a_rise_lost_in_the_dark_counts_is_refused_not_timed():
     trace = pd.DataFrame({"time_s": t, "counts": RNG.poisson(rate)})
     with pytest.raises(ValueError, match="too faint|does not rise"):
         rise_times(trace, step_at_s=0.0)
+
+
+def test_a_particle_with_two_equal_neighbouring_pixels_is_found_once():
+    # Few photons per pixel: the peak's count repeats in the next pixel, and both are maxima of the filter.
+    x = y = np.arange(20) * 0.1
+    image = np.ones((20, 20))
+    image[6, 10] = image[7, 10] = 17.0
+    image[15, 3] = 12.0
+    found = find_particles(image, x, y, min_separation_um=0.6)
+    assert len(found) == 2 and found.peak.tolist() == [17.0, 12.0]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import signal
 import threading
 
-from anplab.instruments.bench import Bench
-
 
 def register(commands) -> None:
     parser = commands.add_parser(
@@ -28,6 +26,7 @@ def register(commands) -> None:
 
 def serve(args) -> int:
     from anplab.cli import UserError
+    from anplab.instruments.bench import Bench
     from anplab.simulated.server import DeviceServer
 
     bench = Bench.open(args.bench, realtime=True)

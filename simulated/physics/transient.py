@@ -10,6 +10,7 @@ waveform so steps never straddle a discontinuity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import BDF, solve_ivp
@@ -150,17 +151,28 @@ def _solver_for(system: RateSystem, size: int, n_levels: int):
     """
     if size == 1:
         return "LSODA", lambda n, **drive: system.jacobian(n, **drive)[:, :, 0]
-    block = n_levels * n_levels
-    indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
-        n_levels, axis=1
-    ).ravel()
-    indptr = np.arange(0, size * block + 1, n_levels)
+    indices, indptr = _block_diagonal_pattern(size, n_levels)
 
     def jacobian_of(n, **drive):
         data = np.moveaxis(system.jacobian(n, **drive), -1, 0).ravel()
         return csr_matrix((data, indices, indptr), shape=(size * n_levels, size * n_levels))
 
     return _BDF, jacobian_of
+
+
+@lru_cache(maxsize=64)
+def _block_diagonal_pattern(size: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR column indices and row pointers of ``size`` dense ``n_levels`` blocks on the diagonal.
+
+    The same few batch sizes come back gate after gate; the pattern is built once per size.
+    """
+    indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
+        n_levels, axis=1
+    ).ravel()
+    indptr = np.arange(0, size * n_levels * n_levels + 1, n_levels)
+    indices.setflags(write=False)
+    indptr.setflags(write=False)
+    return indices, indptr
 
 
 def _integrator(system: RateSystem, size: int, n_levels: int, rtol: float):

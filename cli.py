@@ -20,7 +20,9 @@ class UserError(Exception):
     """An error in what the user asked for; reported in one line."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; given the command line, only the parts it can reach (``run``'s experiments
+    import every procedure, so they are built only for ``anplab run ...``)."""
     parser = argparse.ArgumentParser(
         prog="anplab",
         description="Instrument control and acquisition for photon-avalanche nanoparticle labs.",
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"anplab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     model.register(commands)
-    run.register(commands)
+    run.register(commands, procedures=argv is None or _command(argv) == "run")
     queue.register(commands)
     resume.register(commands)
     serve_sim.register(commands)
@@ -36,8 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: list[str]) -> str | None:
+    """The subcommand a command line names: its first word that is not an option."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return args.handler(args) or 0

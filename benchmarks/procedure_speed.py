@@ -4,9 +4,11 @@
 
 Each procedure runs exactly as ``anplab run`` runs it (real drivers,
 simulated instruments, run folder with data, figures and metadata), and the
-wall time includes all of that.  Targets: a 60-point power sweep, a 5-power
-rise-time series, a 10-temperature thermometry run and a 128 x 128 PASSI
-scan image each under 10 s.  Then the adaptive threshold search against the
+wall time includes all of that.  Targets (issue 13): a 60-point power sweep
+under 2 s, a 5-power rise-time series under 4 s, a 128 x 128 PASSI scan image
+under 2 s, a 10-temperature thermometry run under 10 s.  The CPU time is
+printed beside the wall time: on a shared machine the wall time also counts
+the time other processes held the core.  Then the adaptive threshold search against the
 60-point uniform sweep: its points, and its threshold uncertainty beside the
 sweep's (target: the sweep's precision with at most a third of its points).
 """
@@ -16,6 +18,8 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one core, as the targets are stated
 
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
@@ -27,37 +31,49 @@ from anplab.procedures.runner import run_procedure  # noqa: E402
 from anplab.procedures.thermometry import Thermometry  # noqa: E402
 from anplab.procedures.threshold_search import ThresholdSearch  # noqa: E402
 
-TARGET_S = 10.0
-EXPERIMENTS = [
-    ("60-point power sweep", PowerSweep, {"points": 60}),
-    ("5-power rise-time series", RiseTime, {"auto_factors": "1.0,1.05,1.25,1.5,2.0"}),
-    ("10-temperature thermometry", Thermometry, {}),
-    ("128 x 128 PASSI scan image", PassiScan, {"pixels": 128, "auto_factors": "1.5"}),
+EXPERIMENTS = [  # label, procedure, parameters, target wall time (s)
+    ("60-point power sweep", PowerSweep, {"points": 60}, 2.0),
+    ("5-power rise-time series", RiseTime, {"auto_factors": "1.0,1.05,1.25,1.5,2.0"}, 4.0),
+    ("10-temperature thermometry", Thermometry, {}, 10.0),
+    ("128 x 128 PASSI scan image", PassiScan, {"pixels": 128, "auto_factors": "1.5"}, 2.0),
 ]
 
 
 def timed(cls, parameters: dict, out: str):
     bench = open_bench(cls.DEFAULT_BENCH)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = run_procedure(cls(bench=bench, **parameters), out)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert outcome.ended == "finished", outcome.error
-        return wall, bench.clock.now(), outcome.summary
+        return wall, cpu, bench.clock.now(), outcome.summary
     finally:
         bench.close()
 
 
+def help_wall_s(repeats: int = 5) -> float:
+    """Best wall time of ``anplab --help`` in a fresh interpreter (target 0.5 s)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "anplab", "--help"], check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main() -> None:
+    help_s = help_wall_s()
+    print(f"{'anplab --help':<30} {help_s:>9.2f} {'':>8} {'':>15} {0.5:>11g}  {'ok' if help_s < 0.5 else 'SLOW'}")
     timed(PowerSweep, {"points": 4}, tempfile.mkdtemp())  # warm-up: imports and numba compilation
     summaries = {}
-    print(f"{'experiment':<30} {'wall (s)':>9} {'bench time (s)':>15}  target < {TARGET_S:g} s")
+    print(f"{'experiment':<30} {'wall (s)':>9} {'cpu (s)':>8} {'bench time (s)':>15} {'target (s)':>11}")
     with tempfile.TemporaryDirectory() as out:
-        for label, cls, parameters in EXPERIMENTS:
-            wall, bench_s, summary = timed(cls, parameters, out)
+        for label, cls, parameters, target in EXPERIMENTS:
+            wall, cpu, bench_s, summary = timed(cls, parameters, out)
             summaries[cls] = summary
-            print(f"{label:<30} {wall:>9.2f} {bench_s:>15.0f}  {'ok' if wall < TARGET_S else 'SLOW'}")
-        wall, _, search = timed(ThresholdSearch, {}, out)
+            print(f"{label:<30} {wall:>9.2f} {cpu:>8.2f} {bench_s:>15.0f} {target:>11g}  "
+                  f"{'ok' if wall < target else 'SLOW'}")
+        _, _, _, search = timed(ThresholdSearch, {}, out)
     sweep = summaries[PowerSweep]
     print()
     print(f"{'threshold (kW/cm^2)':<30} {'points':>9} {'threshold':>15} {'uncertainty':>12}")

@@ -12,23 +12,10 @@ import math
 import sys
 
 import numpy as np
-import pandas as pd
 
-from anplab.simulated.physics.beam_average import beam_averaged_s_curve
-from anplab.simulated.physics.characteristics import (
-    avalanche_threshold,
-    best_passi_intensity,
-    relative_sensitivity,
-    rise_time,
-)
-from anplab.simulated.physics.focal_spot import AirySpot, GaussianSpot
-from anplab.simulated.physics.heating import ParticleHeating, heated_steady_state
-from anplab.simulated.physics.imaging import passi_fwhm, passi_image, power_law_fwhm
+# The physics engine, scipy and pandas are imported by the subcommands that use them, not here:
+# building the parser (every `anplab ...` call, `--help` included) must stay cheap.
 from anplab.simulated.physics.materials import DEFAULT_MATERIAL, MATERIALS, get_material
-from anplab.simulated.physics.pump_waveforms import Step
-from anplab.simulated.physics.samples import ParticleField
-from anplab.simulated.physics.steady_state import steady_state
-from anplab.simulated.physics.transient import transient
 
 OPTION_NAMES = {
     "intensity_kw_cm2": "--intensity",
@@ -166,7 +153,7 @@ def register(commands) -> None:
     p.add_argument("--na", type=positive_float, default=1.4, help="objective numerical aperture")
 
 
-def _write(table: pd.DataFrame, out: str | None) -> None:
+def _write(table, out: str | None) -> None:
     if out is None:
         table.to_csv(sys.stdout, index=False, float_format="%.6g")
         return
@@ -190,10 +177,18 @@ def _material(args):
 
 
 def _threshold(material, args) -> float:
+    from anplab.simulated.physics.characteristics import avalanche_threshold
+
     return float(avalanche_threshold(material, args.temperature, band=args.band).intensity_kw_cm2)
 
 
 def s_curve(args) -> None:
+    import pandas as pd
+
+    from anplab.simulated.physics.beam_average import beam_averaged_s_curve
+    from anplab.simulated.physics.heating import ParticleHeating, heated_steady_state
+    from anplab.simulated.physics.steady_state import steady_state
+
     material = _material(args)
     if args.beam_averaged and args.heating is not None:
         from anplab.cli import UserError
@@ -224,6 +219,11 @@ def s_curve(args) -> None:
 
 
 def rise(args) -> None:
+    import pandas as pd
+
+    from anplab.simulated.physics.pump_waveforms import Step
+    from anplab.simulated.physics.transient import transient
+
     material = _material(args)
     times = np.linspace(0.0, args.duration, args.points)
     waveform = Step(args.intensity, on_s=0.0, off_s=args.off_at)
@@ -232,11 +232,19 @@ def rise(args) -> None:
 
 
 def _spot(args, material):
+    from anplab.simulated.physics.focal_spot import AirySpot, GaussianSpot
+
     kind = AirySpot if args.spot == "airy" else GaussianSpot
     return kind(material.pump_wavelength_nm, args.na)
 
 
 def image(args) -> None:
+    import pandas as pd
+
+    from anplab.simulated.physics.characteristics import best_passi_intensity
+    from anplab.simulated.physics.imaging import passi_image
+    from anplab.simulated.physics.samples import ParticleField
+
     material = _material(args)
     spot = _spot(args, material)
     intensity = args.intensity
@@ -250,6 +258,11 @@ def image(args) -> None:
 
 
 def temperature(args) -> None:
+    import pandas as pd
+
+    from anplab.simulated.physics.characteristics import avalanche_threshold, relative_sensitivity
+    from anplab.simulated.physics.steady_state import steady_state
+
     material = _material(args)
     t_min, t_max = material.temperature_range_k
     low = args.min_temperature if args.min_temperature is not None else t_min
@@ -273,6 +286,14 @@ def temperature(args) -> None:
 
 
 def summary(args) -> None:
+    import pandas as pd
+
+    from anplab.simulated.physics.beam_average import beam_averaged_s_curve
+    from anplab.simulated.physics.characteristics import avalanche_threshold, best_passi_intensity, rise_time
+    from anplab.simulated.physics.focal_spot import AirySpot, GaussianSpot
+    from anplab.simulated.physics.imaging import passi_fwhm, power_law_fwhm
+    from anplab.simulated.physics.steady_state import steady_state
+
     material = _material(args)
     band = args.band or material.default_band
     threshold = avalanche_threshold(material, args.temperature, band=band)

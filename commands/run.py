@@ -20,10 +20,17 @@ from pathlib import Path
 from tqdm import tqdm
 
 
-def register(commands) -> None:
+def register(commands, *, procedures: bool = True) -> None:
+    """Add ``run``; with ``procedures`` also one sub-parser per experiment, which imports them all.
+
+    Without it (any command line that is not ``anplab run ...``) the ``run`` entry only shows in
+    the top-level help, so ``anplab --help`` does not pay for importing every procedure.
+    """
+    run = commands.add_parser("run", help="run one experiment into a run folder", description=__doc__.split("\n\n")[0])
+    if not procedures:
+        return
     from anplab.procedures.catalog import PROCEDURES
 
-    run = commands.add_parser("run", help="run one experiment into a run folder", description=__doc__.split("\n\n")[0])
     experiments = run.add_subparsers(dest="procedure", metavar="PROCEDURE", required=True)
     for name, cls in PROCEDURES.items():
         parser = experiments.add_parser(

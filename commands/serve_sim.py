@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import signal
 import threading
+from typing import TYPE_CHECKING
 from importlib import resources as package_files
 
-from anplab.instruments.bench import Bench
+if TYPE_CHECKING:  # imported where used: `anplab --help` stays light
+    from anplab.instruments.bench import Bench
 
 #: Built-in benches only serve-sim opens (several benches in one file: see instruments/bench_set.py).
 SERVE_ONLY_BENCHES = {"all-models": "all_models_bench.yaml"}
 _INDENT = " " * 4
-
 
 def register(commands) -> None:
     parser = commands.add_parser(
@@ -60,6 +61,7 @@ def bench_configs(name: str, seed: int | None = None) -> list:
 
 
 def serve(args) -> int:
+    from anplab.instruments.bench import Bench
     from anplab.simulated.server import DeviceServer
 
     configs = bench_configs(args.bench, args.seed)

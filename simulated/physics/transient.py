@@ -10,6 +10,7 @@ waveform so steps never straddle a discontinuity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import BDF, solve_ivp
@@ -23,6 +24,8 @@ from .rate_equations import RateSystem
 from .steady_state import steady_state
 
 _ATOL = 1e-15
+#: Batches up to this many unknowns get a dense Jacobian (see _solver_for).
+_DENSE_UP_TO = 120
 
 
 @dataclass(frozen=True)
@@ -145,22 +148,55 @@ class _BDF(BDF):
 def _solver_for(system: RateSystem, size: int, n_levels: int):
     """The implicit method for a batch of ``size`` points, and its Jacobian: f(n, flux= or matrix=).
 
-    LSODA with a dense Jacobian for one point; BDF with a sparse block-diagonal
-    Jacobian (one ``n_levels`` square block per point) for a batch.
+    LSODA with a dense Jacobian for one point; BDF with a block-diagonal
+    Jacobian (one ``n_levels`` square block per point) for a batch: dense for a
+    few points, sparse beyond ``_DENSE_UP_TO`` unknowns.
     """
     if size == 1:
         return "LSODA", lambda n, **drive: system.jacobian(n, **drive)[:, :, 0]
-    block = n_levels * n_levels
-    indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
-        n_levels, axis=1
-    ).ravel()
-    indptr = np.arange(0, size * block + 1, n_levels)
+    if size * n_levels <= _DENSE_UP_TO:
+        # A few particles: a dense matrix of a few dozen rows is factored in microseconds, while every
+        # sparse operation BDF does per step (I - c J, the LU) costs tens of microseconds of overhead.
+        rows, cols = _block_diagonal_entries(size, n_levels)
+
+        def dense_jacobian_of(n, **drive):
+            jac = np.zeros((size * n_levels, size * n_levels))
+            jac[rows, cols] = np.moveaxis(system.jacobian(n, **drive), -1, 0).ravel()
+            return jac
+
+        return _BDF, dense_jacobian_of
+    indices, indptr = _block_diagonal_pattern(size, n_levels)
 
     def jacobian_of(n, **drive):
         data = np.moveaxis(system.jacobian(n, **drive), -1, 0).ravel()
         return csr_matrix((data, indices, indptr), shape=(size * n_levels, size * n_levels))
 
     return _BDF, jacobian_of
+
+
+@lru_cache(maxsize=64)
+def _block_diagonal_entries(size: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every entry of ``size`` dense ``n_levels`` blocks on the diagonal, point-major."""
+    point, row, col = np.meshgrid(np.arange(size), np.arange(n_levels), np.arange(n_levels), indexing="ij")
+    rows, cols = (point * n_levels + row).ravel(), (point * n_levels + col).ravel()
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
+
+
+@lru_cache(maxsize=64)
+def _block_diagonal_pattern(size: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR column indices and row pointers of ``size`` dense ``n_levels`` blocks on the diagonal.
+
+    The same few batch sizes come back gate after gate; the pattern is built once per size.
+    """
+    indices = (np.arange(size)[:, None, None] * n_levels + np.arange(n_levels)[None, None, :]).repeat(
+        n_levels, axis=1
+    ).ravel()
+    indptr = np.arange(0, size * n_levels * n_levels + 1, n_levels)
+    indices.setflags(write=False)
+    indptr.setflags(write=False)
+    return indices, indptr
 
 
 def _integrator(system: RateSystem, size: int, n_levels: int, rtol: float):

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import TYPE_CHECKING
 from importlib import resources as package_files
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: `anplab --help` stays light
     from anplab.instruments.bench import Bench

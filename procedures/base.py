@@ -24,6 +24,7 @@ from pymeasure.experiment import Parameter, Procedure
 from anplab.instruments.bench import Bench
 from anplab.instruments.errors import InterlockOpen, check_limit
 
+from .records import batch
 from .suspenders import ConditionAbort, Suspenders, Trip
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class BenchProcedure(Procedure):
             self._ride_out(watch, trip, key)
         rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
         if rows:
-            self.emit("batch results", rows)
+            self.emit("batch results", batch(rows))  # pymeasure's form: its Worker records it too
         self._commit(key)
         return rows
 

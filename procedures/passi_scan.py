@@ -20,7 +20,7 @@ from anplab.instruments.errors import check_limit
 from .analysis.particles import find_particles, particle_widths
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
-from .figures import image_figure
+from .figures import image_figure, subplots
 from .particle_experiment import ParticleExperiment, parse_list, parse_xy
 from .scanning import scan_image
 
@@ -136,9 +136,7 @@ class PassiScan(ParticleExperiment):
                                      f"PASSI at {intensity:.3g} kW/cm²")
         table = pd.DataFrame(summary.get("widths", []))
         if not table.empty:
-            import matplotlib.pyplot as plt
-
-            figure, axis = plt.subplots(figsize=(5.4, 4.2))
+            figure, axis = subplots(figsize=(5.4, 4.2))
             axis.errorbar(table.intensity_kw_cm2, table.fwhm_nm, yerr=table.fwhm_spread_nm, fmt="o-", label="measured")
             axis.plot(table.intensity_kw_cm2, table.power_law_fwhm_nm, "s--", label="λ / (2 NA √S)")
             axis.set_xlabel("peak intensity (kW/cm²)")

@@ -205,9 +205,7 @@ class Photopatterning(BenchProcedure):
         return image[np.ix_(inside, inside)]
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        import matplotlib.pyplot as plt
-
-        from . import figures  # noqa: F401
+        from .figures import subplots
 
         titles = {"target": "target", "dose_j": "dose (J)", "readout": "read-out (counts)",
                   "readout_after_erase": "after erasing (same scale)"}
@@ -215,7 +213,7 @@ class Photopatterning(BenchProcedure):
         # Both read-outs on one colour scale, so an erased film looks as uniform as it is.
         readouts = [images[name]["image"] for name in ("readout", "readout_after_erase") if name in images]
         scale = (min(r.min() for r in readouts), max(r.max() for r in readouts)) if readouts else (None, None)
-        figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        figure, axes = subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
         for axis, (name, entry) in zip(axes[0], shown):
             x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
             limits = scale if name.startswith("readout") else (None, None)

@@ -48,6 +48,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -511,11 +512,12 @@ class RunFolder:
 
     @staticmethod
     def close_figures(figures: dict) -> None:
-        if figures:
-            import matplotlib.pyplot as plt
-
+        """Let pyplot forget figures it made (anplab's own are on their own canvas, not pyplot's): never
+        imports pyplot, which would pick a backend for the user's session."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if figures and pyplot is not None:
             for figure in figures.values():
-                plt.close(figure)
+                pyplot.close(figure)
 
     def start_log(self, level: int = logging.INFO, filename: str = "run.log") -> None:
         handler = _RunLogHandler(self.path / filename, encoding="utf-8")

@@ -34,6 +34,7 @@ from anplab import __version__
 from anplab.instruments.interrupts import held_interrupts
 
 from .base import BenchProcedure, StopRequested
+from .records import batch_rows
 from .run_folder import RunFolder, RunFolderError, is_disk_full
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         if topic == "results":
             folder.append_lines([formatter.format(record)])
         elif topic == "batch results":  # one point made of many rows (a trace): one flush
-            folder.append_lines([formatter.format(row) for row in record])
+            folder.append_lines([formatter.format(row) for row in batch_rows(record)])
         elif topic == "progress" and progress is not None:
             progress(float(record))
         if on_record is not None:

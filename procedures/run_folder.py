@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import json
 import logging
 import os
@@ -56,12 +57,22 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 
 from anplab.instruments.input_files import read_bytes
 from anplab.instruments.yaml_lines import BenchFileError
 
 log = logging.getLogger(__name__)
 
+#: The files of a run folder: this module is the only place that spells them out.
+DATA_FILE = "data.csv"
+LEDGER_FILE = "points.log"
+STATE_FILE = "state.json"
+IMAGES_FILE = "images.h5"
+SUMMARY_FILE = "summary.json"
+METADATA_FILE = "metadata.json"
+LOG_FILE = "run.log"
+FIGURES_DIR = "figures"
 LOCK_FILE = "run.lock"
 RESERVE_FILE = ".end-reserve"
 #: Disk space set aside for writing a run's end (metadata, summary) when the disk fills up.
@@ -165,7 +176,7 @@ def write_json_atomically(path: Path, content: dict) -> None:
 class RunFolder:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.figures = self.path / "figures"
+        self.figures = self.path / FIGURES_DIR
         self._log_handler: logging.Handler | None = None
         self._pending_images: set[str] = set()  # stored since the last committed point
         self._pending_rows = 0  # data lines written since the last committed point
@@ -206,7 +217,7 @@ class RunFolder:
                         raise
                 n += 1
                 path = Path(f"{base}_{n}")
-            folder.path, folder.figures = path, path / "figures"
+            folder.path, folder.figures = path, path / FIGURES_DIR
             _fsync_directory(out)
         except BaseException:
             folder.release()
@@ -216,15 +227,67 @@ class RunFolder:
 
     @property
     def data_path(self) -> Path:
-        return self.path / "data.csv"
+        return self.path / DATA_FILE
 
     @property
     def images_path(self) -> Path:
-        return self.path / "images.h5"
+        return self.path / IMAGES_FILE
 
     @property
     def points_path(self) -> Path:
-        return self.path / "points.log"
+        return self.path / LEDGER_FILE
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.path / METADATA_FILE
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY_FILE
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
+
+    # -- what a folder holds, for readers (the run browser, resume, load_run) ----------------------
+    def looks_like_run(self) -> bool:
+        """Whether this is (or was about to be) a run folder: its metadata is written first, but a folder
+        killed in its first moments may hold only its data file."""
+        return self.metadata_path.exists() or self.data_path.exists()
+
+    def resumable_layout(self) -> bool:
+        """Whether the folder has what a resume starts from: its metadata and its ledger of points."""
+        return self.metadata_path.is_file() and self.points_path.is_file()
+
+    def read_data(self) -> pd.DataFrame:
+        """The data table: the committed points (a point cut short by a crash is not data); a folder without
+        a ledger (from before ledgers, or another tool) is read whole."""
+        if self.points_path.exists():
+            return pd.read_csv(io.StringIO(self.committed_data_text()), comment="#")
+        return pd.read_csv(self.data_path, comment="#")
+
+    def read_summary(self) -> dict:
+        """summary.json ({} while the run has none: still going, or killed before its analysis)."""
+        return _read_json(self.summary_path, "run summary") if self.summary_path.exists() else {}
+
+    def figure_paths(self) -> dict[str, Path]:
+        """The figures written, by file stem, in name order."""
+        if not self.figures.is_dir():
+            return {}
+        return {path.stem: path for path in sorted(self.figures.glob("*.png"))}
+
+    def log_tail(self, limit: int) -> str:
+        """The last ``limit`` bytes of the run's log, from a line start ("…" says lines were left out)."""
+        with open(self.log_path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            text = handle.read().decode("utf-8", errors="replace")
+        return text if size <= limit else "…\n" + text.split("\n", 1)[-1]
 
     # -- one owner ------------------------------------------------------------------------------
     def acquire(self) -> None:
@@ -426,11 +489,10 @@ class RunFolder:
 
     # -- decisions a resumed run must repeat ------------------------------------------------------
     def write_state(self, state: dict) -> None:
-        write_json_atomically(self.path / "state.json", state)
+        write_json_atomically(self.state_path, state)
 
     def read_state(self) -> dict:
-        path = self.path / "state.json"
-        return _read_json(path, "run state") if path.exists() else {}
+        return _read_json(self.state_path, "run state") if self.state_path.exists() else {}
 
     # -- images -------------------------------------------------------------------------------
     def store_image(self, name: str, image, **attributes) -> None:
@@ -490,13 +552,13 @@ class RunFolder:
 
     # -- metadata, summary, figures, log ------------------------------------------------------------
     def write_metadata(self, metadata: dict) -> None:
-        write_json_atomically(self.path / "metadata.json", metadata)
+        write_json_atomically(self.metadata_path, metadata)
 
     def read_metadata(self) -> dict:
-        return _read_json(self.path / "metadata.json", "run metadata")
+        return _read_json(self.metadata_path, "run metadata")
 
     def write_summary(self, summary: dict) -> None:
-        write_json_atomically(self.path / "summary.json", summary)
+        write_json_atomically(self.summary_path, summary)
 
     def save_figure(self, stem: str, figure) -> Path:
         """Write one figure as ``figures/<stem>.png`` (whole or not at all)."""
@@ -519,7 +581,7 @@ class RunFolder:
             for figure in figures.values():
                 pyplot.close(figure)
 
-    def start_log(self, level: int = logging.INFO, filename: str = "run.log") -> None:
+    def start_log(self, level: int = logging.INFO, filename: str = LOG_FILE) -> None:
         handler = _RunLogHandler(self.path / filename, encoding="utf-8")
         handler.setLevel(level)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

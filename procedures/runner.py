@@ -35,7 +35,7 @@ from anplab.instruments.interrupts import held_interrupts
 
 from .base import BenchProcedure, StopRequested
 from .records import batch_rows
-from .run_folder import RunFolder, RunFolderError, is_disk_full
+from .run_folder import METADATA_FILE, SUMMARY_FILE, RunFolder, RunFolderError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -275,10 +275,10 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
     if stopped_analysis is not None and interrupted is None:
         interrupted = stopped_analysis
     with held_interrupts(reraise=False) as held:
-        _keep(folder, "summary.json", lambda: folder.write_summary(summary))
+        _keep(folder, SUMMARY_FILE, lambda: folder.write_summary(summary))
         if "analysis_error" in summary:
             metadata["analysis_error"] = summary["analysis_error"]
-            _keep(folder, "metadata.json", lambda: folder.write_metadata(metadata))
+            _keep(folder, METADATA_FILE, lambda: folder.write_metadata(metadata))
         log.info("run %s ended: %s", procedure.NAME, ended)
         if ended == "finished":  # nothing left to resume: the simulated world's checkpoints go
             folder.forget_checkpoints_before(folder.entries + 1)
@@ -323,7 +323,7 @@ def _record_end(procedure: BenchProcedure, folder: RunFolder, metadata: dict, se
         "suspensions": metadata.get("suspensions", []) + procedure.suspensions,
         "discarded_points": metadata.get("discarded_points", []) + procedure.discarded,
     })
-    _keep(folder, "metadata.json", lambda: folder.write_metadata(metadata))
+    _keep(folder, METADATA_FILE, lambda: folder.write_metadata(metadata))
 
 
 def _keep(folder: RunFolder, what: str, write) -> bool:
@@ -362,10 +362,7 @@ def _lasers_off(procedure: BenchProcedure):
 
 def load_data(folder: str | Path) -> pd.DataFrame:
     """The data table of a run folder (any procedure): its committed points."""
-    run = RunFolder(Path(folder))
-    if run.points_path.exists():
-        return pd.read_csv(io.StringIO(run.committed_data_text()), comment="#")
-    return pd.read_csv(run.data_path, comment="#")
+    return RunFolder(Path(folder)).read_data()
 
 
 def _analyse(procedure: BenchProcedure, folder: RunFolder) -> tuple[dict, KeyboardInterrupt | None]:
@@ -384,7 +381,7 @@ def _analyse(procedure: BenchProcedure, folder: RunFolder) -> tuple[dict, Keyboa
         log.error("analysis failed:\n%s", traceback.format_exc())
         return {"analysis_error": f"{type(error).__name__}: {error}"} | _run_record(procedure), None
     summary.update(_run_record(procedure))
-    _keep(folder, "summary.json", lambda: folder.write_summary(summary))  # on disk before any figure is drawn
+    _keep(folder, SUMMARY_FILE, lambda: folder.write_summary(summary))  # on disk before any figure is drawn
     problems, figures, stopped = {}, {}, None
     try:
         if len(data) or images:

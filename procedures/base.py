@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,20 +38,27 @@ class StopRequested(Exception):
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
 
 
-def open_bench(name_or_path: str | None, *, realtime: bool | None = None):
+def open_bench(name_or_path: str | None, *, realtime: bool | None = None, seed: int | None = None) -> Bench:
     """Open a built-in bench by name, or a bench file by path.
 
-    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time).
+    ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time); ``seed``
+    its simulation's seed (the particles, the noise: another seed, another sample and other scatter).
     """
-    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
-        from anplab.instruments.bench_file import parse_bench
+    from anplab.instruments.bench_file import load_bench, parse_bench
 
-        filename = BUILT_IN_BENCHES[name_or_path or "simulated"]
-        text = resources.files("anplab.instruments").joinpath(filename).read_text(encoding="utf-8")
-        bench = Bench.open(parse_bench(text, f"built-in bench {name_or_path or 'simulated'}"), realtime=realtime)
-        bench.source = f"built-in:{name_or_path or 'simulated'}"
-        return bench
-    return Bench.open(name_or_path, realtime=realtime)
+    if not name_or_path or name_or_path in BUILT_IN_BENCHES:
+        name = name_or_path or "simulated"
+        text = resources.files("anplab.instruments").joinpath(BUILT_IN_BENCHES[name]).read_text(encoding="utf-8")
+        config, source = parse_bench(text, f"built-in bench {name}"), f"built-in:{name}"
+    else:
+        config, source = load_bench(name_or_path), None
+    if seed is not None:
+        if config.simulation is None:
+            raise ValueError(f"{name_or_path}: a seed is for a simulated bench; this one drives real instruments")
+        config = config.model_copy(update={"simulation": config.simulation.model_copy(update={"seed": int(seed)})})
+    bench = Bench.open(config, realtime=realtime)
+    bench.source = source or str(Path(name_or_path).resolve())
+    return bench
 
 
 class BenchProcedure(Procedure):

@@ -103,7 +103,7 @@ class PassiScan(ParticleExperiment):
         self.pump.set_power(self.power_for(intensity))
         image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop,
                            on_rows=self.image_rows(name, (y.size, x.size), x_um=x, y_um=y, intensity_kw_cm2=intensity))
-        self.store_image(name, image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
+        self.store_image(name, image, units="counts", x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
                          wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
         return {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),
                 "gate_s": self.dwell * image.size, "count_rate_s": image.sum() / (self.dwell * image.size),

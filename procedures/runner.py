@@ -244,6 +244,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
             metadata["seed"] = procedure.bench.config.simulation.seed
         session["bench_time_at_start_s"] = procedure.continue_bench_time()
         folder.write_metadata(metadata)
+        folder.image_attributes = image_attributes(metadata, folder)
         procedure.execute()
         if procedure.should_stop():
             ended = "stopped"
@@ -292,6 +293,27 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         interrupted.run_ended = ended
         raise interrupted
     return RunOutcome(folder.path, ended, summary, error)
+
+
+def image_attributes(metadata: dict, folder: RunFolder) -> dict:
+    """What images.h5 says about its run (its root attributes): enough to tell where an image came from
+    without the rest of the folder."""
+    bench = metadata.get("bench", {})
+    return {
+        "title": f"anplab {metadata.get('procedure')} run {folder.path.name}",
+        "source": f"anplab {metadata.get('software', {}).get('anplab', __version__)}",
+        "procedure": metadata.get("procedure"),
+        "procedure_class": metadata.get("procedure_class"),
+        "run_folder": folder.path.name,
+        "started": metadata.get("started"),
+        "host": metadata.get("host"),
+        "bench": bench.get("name"),
+        "bench_source": bench.get("source"),
+        "simulated": metadata.get("simulated"),
+        "seed": metadata.get("seed"),
+        "parameters": metadata.get("parameters", {}),
+        "software": metadata.get("software", {}),
+    }
 
 
 def _record_end(procedure: BenchProcedure, folder: RunFolder, metadata: dict, session: dict, ended: str,

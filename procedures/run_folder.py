@@ -185,15 +185,17 @@ def _attribute(value):
     return value
 
 
-def _netcdf_attributes(values: dict) -> dict:
+def netcdf_attributes(values: dict) -> dict:
     """Attributes netCDF readers take: text, numbers, 1-D numeric arrays; anything else as JSON text."""
     out = {}
     for key, value in values.items():
         if value is None:
             continue
-        if isinstance(value, (str, bool)):
+        if isinstance(value, (str, bool, np.bool_)):
             out[key] = str(value) if isinstance(value, str) else int(value)
         elif isinstance(value, (int, float, np.integer, np.floating)):
+            out[key] = value
+        elif isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
             out[key] = value
         else:
             out[key] = json.dumps(_jsonable(value))
@@ -582,7 +584,7 @@ class RunFolder:
         root = self.image_root_attributes()
         temporary = self.images_path.with_suffix(".h5.tmp")
         with h5py.File(temporary, "w") as target:
-            for key, value in (root | _netcdf_attributes(self.image_attributes)).items():
+            for key, value in (root | netcdf_attributes(self.image_attributes)).items():
                 target.attrs[key] = value
             for name, entry in kept.items():
                 entry = dict(entry)

@@ -48,6 +48,11 @@ class Run:
         """Scan images by name: ``{"image": array, "x_um": ..., "y_um": ..., ...attributes}``."""
         return self._run_folder.load_images()
 
+    @cached_property
+    def decisions(self) -> dict:
+        """What the run decided as it went (state.json: the particle it parked on, ...)."""
+        return self._run_folder.read_state()
+
     @property
     def figures(self) -> dict[str, Path]:
         """The figures the run wrote (PNG files), by name."""

@@ -33,9 +33,9 @@ def resume_command(args) -> int:
     path = Path(args.folder)
     if (path / "sequence.json").is_file():
         return resume_sequence_command(path, args)
-    if not (path / "metadata.json").is_file() or not (path / "points.log").is_file():
-        raise UserError(f"{args.folder!r} is neither an anplab run folder nor a sequence folder")
     folder = RunFolder(path)
+    if not folder.resumable_layout():
+        raise UserError(f"{args.folder!r} is neither an anplab run folder nor a sequence folder")
     try:
         folder.acquire()  # before the bench opens: a run still going keeps its bench and its folder
         metadata = folder.read_metadata()

@@ -25,6 +25,7 @@ LIMITS = {
     "sequence file": 1 * MIB,
     "pattern file": 64 * MIB,
     "run metadata": 64 * MIB,
+    "run summary": 64 * MIB,
     "run state": 16 * MIB,
     "points ledger": 256 * MIB,
 }

@@ -26,6 +26,7 @@ from pymeasure.experiment import Parameter, Procedure
 from anplab.instruments.bench import Bench
 from anplab.instruments.errors import IntensityOutOfReach, InterlockOpen, check_limit
 
+from .records import batch
 from .suspenders import ConditionAbort, Suspenders, Trip
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class StopRequested(Exception):
 BUILT_IN_BENCHES = {"simulated": "default_bench.yaml", "simulated-film": "film_bench.yaml"}
 
 
-def open_bench(name_or_path: str | None, *, realtime: bool | None = None, seed: int | None = None):
+def open_bench(name_or_path: str | None, *, realtime: bool | None = None, seed: int | None = None) -> Bench:
     """Open a built-in bench by name, or a bench file by path.
 
     ``realtime`` overrides a simulated bench's clock (the GUI runs simulated benches in real time);
@@ -193,7 +194,7 @@ class BenchProcedure(Procedure):
             self._ride_out(watch, trip, key)
         rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
         if rows:
-            self.emit("batch results", rows)
+            self.emit("batch results", batch(rows))  # pymeasure's form: its Worker records it too
         self._commit(key)
         return rows
 

@@ -1,22 +1,33 @@
-"""Figures shared by several experiments (matplotlib, drawn off-screen)."""
+"""Figures shared by several experiments, drawn on their own Agg canvas.
+
+Each figure is a :class:`matplotlib.figure.Figure` with a
+:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg` of its own: drawing
+one needs no display, never touches pyplot's global state (the backend a
+notebook or a GUI chose stays as it was, and figures are not kept alive by
+pyplot's figure manager), and is safe off the main thread.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from .analysis.slope import local_slope
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
-from .analysis.slope import local_slope  # noqa: E402
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None, **kwargs):
+    """Like ``pyplot.subplots``, but a figure on its own Agg canvas: ``(figure, axes)``."""
+    figure = Figure(figsize=figsize)
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(nrows, ncols, **kwargs)
 
 
 def s_curve_figure(sweeps: dict[str, pd.DataFrame], background: float, title: str,
                    threshold: float | None = None):
     """Emission against intensity on log-log axes, with the local slope beneath."""
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.4), sharex=True,
+    figure, (top, bottom) = subplots(2, 1, figsize=(6.4, 6.4), sharex=True,
                                          gridspec_kw={"height_ratios": [2, 1]})
     for (label, data), colour in zip(sweeps.items(), ("#1f77b4", "#d62728", "#2ca02c")):
         net = data["count_rate_s"] - background
@@ -38,7 +49,7 @@ def s_curve_figure(sweeps: dict[str, pd.DataFrame], background: float, title: st
 
 
 def image_figure(image: np.ndarray, x_um: np.ndarray, y_um: np.ndarray, title: str, *, label: str = "counts"):
-    figure, axis = plt.subplots(figsize=(5.6, 4.8))
+    figure, axis = subplots(figsize=(5.6, 4.8))
     shown = axis.imshow(image, origin="lower", extent=(x_um[0], x_um[-1], y_um[0], y_um[-1]), cmap="inferno",
                         aspect="equal")
     figure.colorbar(shown, ax=axis, label=label)

@@ -82,11 +82,9 @@ class HoldTemperature(BenchProcedure):
                 "spread_at_end_k": float(held.temperature_k.std(ddof=0))}
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        import matplotlib.pyplot as plt
+        from .figures import subplots
 
-        from . import figures  # noqa: F401  (selects the off-screen backend)
-
-        figure, axis = plt.subplots(figsize=(6, 3.8))
+        figure, axis = subplots(figsize=(6, 3.8))
         axis.plot(data.time_s - data.time_s.iloc[0], data.temperature_k, label="reading")
         axis.plot(data.time_s - data.time_s.iloc[0], data.setpoint_k, "--", label="setpoint")
         axis.set_xlabel("time (s)")

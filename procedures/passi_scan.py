@@ -20,7 +20,7 @@ from anplab.instruments.errors import check_limit
 from .analysis.particles import find_particles, particle_widths
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
-from .figures import image_figure
+from .figures import image_figure, subplots
 from .particle_experiment import ParticleExperiment, parse_list, parse_xy
 from .scanning import scan_image
 
@@ -103,7 +103,7 @@ class PassiScan(ParticleExperiment):
         self.pump.set_power(self.power_for(intensity))
         image = scan_image(self.galvo, self.detector, x, y, self.dwell, should_stop=self.should_stop,
                            on_rows=self.image_rows(name, (y.size, x.size), x_um=x, y_um=y, intensity_kw_cm2=intensity))
-        self.store_image(name, image, x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
+        self.store_image(name, image, units="counts", x_um=x, y_um=y, intensity_kw_cm2=intensity, dwell_s=self.dwell,
                          wavelength_nm=spot.wavelength_nm, numerical_aperture=spot.numerical_aperture)
         return {"kind": IMAGE, "intensity_kw_cm2": intensity, "counts": int(image.sum()),
                 "gate_s": self.dwell * image.size, "count_rate_s": image.sum() / (self.dwell * image.size),
@@ -136,9 +136,7 @@ class PassiScan(ParticleExperiment):
                                      f"PASSI at {intensity:.3g} kW/cm²")
         table = pd.DataFrame(summary.get("widths", []))
         if not table.empty:
-            import matplotlib.pyplot as plt
-
-            figure, axis = plt.subplots(figsize=(5.4, 4.2))
+            figure, axis = subplots(figsize=(5.4, 4.2))
             axis.errorbar(table.intensity_kw_cm2, table.fwhm_nm, yerr=table.fwhm_spread_nm, fmt="o-", label="measured")
             axis.plot(table.intensity_kw_cm2, table.power_law_fwhm_nm, "s--", label="λ / (2 NA √S)")
             axis.set_xlabel("peak intensity (kW/cm²)")

@@ -92,7 +92,8 @@ class Photopatterning(BenchProcedure):
         for laser in (self.writer, self.reader):
             laser.set_power(0.0)
         centres = self.pixel_centres()
-        self.point("target", lambda: self.store_image("target", self.target_pattern, x_um=centres, y_um=centres))
+        self.point("target", lambda: self.store_image("target", self.target_pattern, x_um=centres, y_um=centres,
+                                                                  units="1"))
         self.write()
         if self.should_stop():
             return
@@ -129,7 +130,7 @@ class Photopatterning(BenchProcedure):
         self.writer.emission_off()
         if not self.should_stop():
             self.point("dose-map", lambda: self.store_image("dose_j", dose_map, x_um=centres, y_um=centres,
-                                                            units="J at the sample"))
+                                                            units="J", long_name="dose at the sample"))
 
     def write_pixel(self, row: int, col: int) -> dict:
         """Expose one pattern pixel, spot by spot; its row, with the dose it received."""
@@ -170,7 +171,7 @@ class Photopatterning(BenchProcedure):
         image = scan_image(self.galvo, self.detector, axis, axis, self.read_dwell, should_stop=self.should_stop,
                            on_rows=self.image_rows(name, (axis.size, axis.size), x_um=axis, y_um=axis), block_s=None)
         self.reader.set_power(0.0)
-        self.store_image(name, image, x_um=axis, y_um=axis, intensity_kw_cm2=self.read_intensity,
+        self.store_image(name, image, units="counts", x_um=axis, y_um=axis, intensity_kw_cm2=self.read_intensity,
                          dwell_s=self.read_dwell)
         self.progress(0.8 if name == "readout" else 1.0)
 
@@ -205,9 +206,7 @@ class Photopatterning(BenchProcedure):
         return image[np.ix_(inside, inside)]
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        import matplotlib.pyplot as plt
-
-        from . import figures  # noqa: F401
+        from .figures import subplots
 
         titles = {"target": "target", "dose_j": "dose (J)", "readout": "read-out (counts)",
                   "readout_after_erase": "after erasing (same scale)"}
@@ -215,7 +214,7 @@ class Photopatterning(BenchProcedure):
         # Both read-outs on one colour scale, so an erased film looks as uniform as it is.
         readouts = [images[name]["image"] for name in ("readout", "readout_after_erase") if name in images]
         scale = (min(r.min() for r in readouts), max(r.max() for r in readouts)) if readouts else (None, None)
-        figure, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        figure, axes = subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
         for axis, (name, entry) in zip(axes[0], shown):
             x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
             limits = scale if name.startswith("readout") else (None, None)

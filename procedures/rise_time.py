@@ -127,11 +127,9 @@ class RiseTime(ParticleExperiment):
         return summary
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        import matplotlib.pyplot as plt
+        from .figures import subplots
 
-        from . import figures  # noqa: F401  (selects the off-screen backend)
-
-        figure, (traces, times) = plt.subplots(1, 2, figsize=(11, 4.4))
+        figure, (traces, times) = subplots(1, 2, figsize=(11, 4.4))
         rises = data[data.phase == RISE]
         for intensity, trace in rises.groupby("intensity_kw_cm2"):
             baseline = trace.counts[trace.time_s < 0].mean() if (trace.time_s < 0).any() else 0.0

@@ -43,11 +43,13 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import json
 import logging
 import os
 import re
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -55,12 +57,22 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 
 from anplab.instruments.input_files import read_bytes
 from anplab.instruments.yaml_lines import BenchFileError
 
 log = logging.getLogger(__name__)
 
+#: The files of a run folder: this module is the only place that spells them out.
+DATA_FILE = "data.csv"
+LEDGER_FILE = "points.log"
+STATE_FILE = "state.json"
+IMAGES_FILE = "images.h5"
+SUMMARY_FILE = "summary.json"
+METADATA_FILE = "metadata.json"
+LOG_FILE = "run.log"
+FIGURES_DIR = "figures"
 LOCK_FILE = "run.lock"
 RESERVE_FILE = ".end-reserve"
 #: Disk space set aside for writing a run's end (metadata, summary) when the disk fills up.
@@ -161,15 +173,79 @@ def write_json_atomically(path: Path, content: dict) -> None:
     _write_bytes_atomically(path, json.dumps(_jsonable(content), indent=2, allow_nan=False).encode("utf-8"))
 
 
+#: Attributes HDF5's dimension-scale API keeps on datasets for itself.
+_HDF5_BOOKKEEPING = ("DIMENSION_LIST", "DIMENSION_LABELS", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid",
+                     "_Netcdf4Coordinates")
+
+
+def _attribute(value):
+    """An HDF5 attribute as a plain value (bytes from other writers as text)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def netcdf_attributes(values: dict) -> dict:
+    """Attributes netCDF readers take: text, numbers, 1-D numeric arrays; anything else as JSON text."""
+    out = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (str, bool, np.bool_)):
+            out[key] = str(value) if isinstance(value, str) else int(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            out[key] = value
+        elif isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
+            out[key] = value
+        else:
+            out[key] = json.dumps(_jsonable(value))
+    return out
+
+
+def _axis_of(key: str, value: np.ndarray, shape: tuple[int, ...]) -> int | None:
+    """The axis of an image that ``value`` labels (``x_*``: columns, ``y_*``: rows), or None."""
+    if value.ndim != 1 or len(shape) < 2:
+        return None
+    axis = {"x": len(shape) - 1, "y": len(shape) - 2}.get(key.split("_", 1)[0])
+    return axis if axis is not None and value.size == shape[axis] else None
+
+
+def _write_image(store, name: str, image, attributes: dict) -> None:
+    """One image into an open images.h5: the dataset, its axes as dimension scales, units everywhere."""
+    from .units import unit_of
+
+    image = np.asarray(image)
+    dataset = store.create_dataset(name, data=image, compression="gzip")
+    dataset.attrs["units"] = str(attributes.get("units", "1"))
+    for key, value in attributes.items():
+        if key == "units" or key in _HDF5_BOOKKEEPING:  # HDF5's own (writing one over it corrupts the file)
+            continue
+        array = np.asarray(value)
+        axis = _axis_of(key, array, image.shape)
+        if axis is not None:
+            scale = store.create_dataset(f"{name}__{key}", data=array)
+            scale.attrs["units"] = unit_of(key)
+            scale.make_scale(key)
+            dataset.dims[axis].attach_scale(scale)
+            dataset.dims[axis].label = key
+        elif array.dtype.kind in "biuf" and array.ndim <= 1:  # netCDF has no booleans: they become 0/1
+            array = array.astype(int) if array.dtype.kind == "b" else array
+            dataset.attrs[key] = array.item() if array.ndim == 0 else array
+        else:
+            dataset.attrs[key] = str(value)
+
+
 class RunFolder:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.figures = self.path / "figures"
+        self.figures = self.path / FIGURES_DIR
         self._log_handler: logging.Handler | None = None
         self._pending_images: set[str] = set()  # stored since the last committed point
         self._pending_rows = 0  # data lines written since the last committed point
         self._lock_handle = None
         self._committed_bytes: int | None = None  # size of data.csv at the last commit
+        #: The run's metadata for images.h5's root attributes (set by the runner; kept as stored otherwise).
+        self.image_attributes: dict = {}
         #: Entries in the ledger (known once this process wrote or read it).
         self.entries = 0
 
@@ -205,7 +281,7 @@ class RunFolder:
                         raise
                 n += 1
                 path = Path(f"{base}_{n}")
-            folder.path, folder.figures = path, path / "figures"
+            folder.path, folder.figures = path, path / FIGURES_DIR
             _fsync_directory(out)
         except BaseException:
             folder.release()
@@ -215,15 +291,67 @@ class RunFolder:
 
     @property
     def data_path(self) -> Path:
-        return self.path / "data.csv"
+        return self.path / DATA_FILE
 
     @property
     def images_path(self) -> Path:
-        return self.path / "images.h5"
+        return self.path / IMAGES_FILE
 
     @property
     def points_path(self) -> Path:
-        return self.path / "points.log"
+        return self.path / LEDGER_FILE
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.path / METADATA_FILE
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / SUMMARY_FILE
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
+
+    # -- what a folder holds, for readers (the run browser, resume, load_run) ----------------------
+    def looks_like_run(self) -> bool:
+        """Whether this is (or was about to be) a run folder: its metadata is written first, but a folder
+        killed in its first moments may hold only its data file."""
+        return self.metadata_path.exists() or self.data_path.exists()
+
+    def resumable_layout(self) -> bool:
+        """Whether the folder has what a resume starts from: its metadata and its ledger of points."""
+        return self.metadata_path.is_file() and self.points_path.is_file()
+
+    def read_data(self) -> pd.DataFrame:
+        """The data table: the committed points (a point cut short by a crash is not data); a folder without
+        a ledger (from before ledgers, or another tool) is read whole."""
+        if self.points_path.exists():
+            return pd.read_csv(io.StringIO(self.committed_data_text()), comment="#")
+        return pd.read_csv(self.data_path, comment="#")
+
+    def read_summary(self) -> dict:
+        """summary.json ({} while the run has none: still going, or killed before its analysis)."""
+        return _read_json(self.summary_path, "run summary") if self.summary_path.exists() else {}
+
+    def figure_paths(self) -> dict[str, Path]:
+        """The figures written, by file stem, in name order."""
+        if not self.figures.is_dir():
+            return {}
+        return {path.stem: path for path in sorted(self.figures.glob("*.png"))}
+
+    def log_tail(self, limit: int) -> str:
+        """The last ``limit`` bytes of the run's log, from a line start ("…" says lines were left out)."""
+        with open(self.log_path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            text = handle.read().decode("utf-8", errors="replace")
+        return text if size <= limit else "…\n" + text.split("\n", 1)[-1]
 
     # -- one owner ------------------------------------------------------------------------------
     def acquire(self) -> None:
@@ -425,26 +553,21 @@ class RunFolder:
 
     # -- decisions a resumed run must repeat ------------------------------------------------------
     def write_state(self, state: dict) -> None:
-        write_json_atomically(self.path / "state.json", state)
+        write_json_atomically(self.state_path, state)
 
     def read_state(self) -> dict:
-        path = self.path / "state.json"
-        return _read_json(path, "run state") if path.exists() else {}
+        return _read_json(self.state_path, "run state") if self.state_path.exists() else {}
 
     # -- images -------------------------------------------------------------------------------
+    # images.h5 is netCDF-4-compatible HDF5: each image is a dataset whose axes are HDF5 dimension scales
+    # (``<image>__x_um``, ``<image>__y_um``, attached with h5py's dims API), every dataset has a ``units``
+    # attribute, scalar facts (intensity, dwell) are attributes of their image, and the run's metadata are
+    # the file's root attributes; ``xarray.open_dataset(path, engine="h5netcdf")`` reads it with the axes
+    # as coordinates.  Folders from before (axes as sibling datasets named in a string attribute) still load.
     def store_image(self, name: str, image, **attributes) -> None:
-        """Store (or replace) an image with its attributes; arrays among them become datasets beside it."""
-        def add(store) -> None:
-            dataset = store.create_dataset(name, data=np.asarray(image), compression="gzip")
-            for key, value in attributes.items():
-                array = np.asarray(value)
-                if array.ndim > 0 and array.size > 1:
-                    store.create_dataset(f"{name}__{key}", data=array)
-                    dataset.attrs[key] = f"dataset {name}__{key}"
-                else:
-                    dataset.attrs[key] = array.item() if array.ndim == 0 or array.size == 1 else str(value)
-
-        self._rewrite_images(drop=[name], add=add)
+        """Store (or replace) an image with its attributes: 1-D arrays ``x_*``/``y_*`` the length of the
+        image's columns/rows become its axes (dimension scales); ``units`` (default "1") its unit."""
+        self._rewrite_images(drop=[name], add=lambda store: _write_image(store, name, image, attributes))
         self._pending_images.add(name)
 
     def image_names(self) -> list[str]:
@@ -454,22 +577,33 @@ class RunFolder:
             return [name for name in store if "__" not in name]
 
     def _rewrite_images(self, *, drop=(), add=None) -> None:
-        """Copy images.h5 without ``drop`` (and their attribute datasets), let ``add`` write into the copy,
-        fsync it and rename it over the original."""
+        """Write images.h5 afresh without ``drop``, let ``add`` write into it, fsync it and rename it over the
+        original.  The kept images are read and written again (not copied: a copied dataset's dimension
+        scales would point into the old file), so an old folder's images come out in today's layout."""
+        kept = {name: entry for name, entry in self.load_images().items() if name not in drop}
+        root = self.image_root_attributes()
         temporary = self.images_path.with_suffix(".h5.tmp")
         with h5py.File(temporary, "w") as target:
-            if self.images_path.exists():
-                with h5py.File(self.images_path, "r") as source:
-                    for entry in source:
-                        if entry.split("__")[0] not in drop:
-                            source.copy(entry, target)
+            for key, value in (root | netcdf_attributes(self.image_attributes)).items():
+                target.attrs[key] = value
+            for name, entry in kept.items():
+                entry = dict(entry)
+                _write_image(target, name, entry.pop("image"), entry)
             if add is not None:
                 add(target)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, self.images_path)
 
+    def image_root_attributes(self) -> dict:
+        """The root attributes of images.h5 (the run's metadata), as stored."""
+        if not self.images_path.exists():
+            return {}
+        with h5py.File(self.images_path, "r") as store:
+            return {key: _attribute(value) for key, value in store.attrs.items()}
+
     def load_images(self) -> dict:
+        """Every image by name: ``{"image": array, <axis>: array, <attribute>: value, ...}``."""
         if not self.images_path.exists():
             return {}
         out = {}
@@ -480,22 +614,27 @@ class RunFolder:
                 dataset = store[name]
                 attrs = {}
                 for key, value in dataset.attrs.items():
-                    if isinstance(value, str) and value.startswith("dataset "):
+                    if key in _HDF5_BOOKKEEPING:
+                        continue
+                    if isinstance(value, str) and value.startswith("dataset "):  # the layout before scales
                         attrs[key] = store[value.split(" ", 1)[1]][()]
                     else:
-                        attrs[key] = value
+                        attrs[key] = _attribute(value)
+                for dimension in dataset.dims:
+                    for scale in dimension.values():
+                        attrs[scale.name.rsplit("/", 1)[-1].split("__", 1)[-1]] = scale[()]
                 out[name] = {"image": dataset[()], **attrs}
         return out
 
     # -- metadata, summary, figures, log ------------------------------------------------------------
     def write_metadata(self, metadata: dict) -> None:
-        write_json_atomically(self.path / "metadata.json", metadata)
+        write_json_atomically(self.metadata_path, metadata)
 
     def read_metadata(self) -> dict:
-        return _read_json(self.path / "metadata.json", "run metadata")
+        return _read_json(self.metadata_path, "run metadata")
 
     def write_summary(self, summary: dict) -> None:
-        write_json_atomically(self.path / "summary.json", summary)
+        write_json_atomically(self.summary_path, summary)
 
     def save_figure(self, stem: str, figure) -> Path:
         """Write one figure as ``figures/<stem>.png`` (whole or not at all)."""
@@ -511,13 +650,14 @@ class RunFolder:
 
     @staticmethod
     def close_figures(figures: dict) -> None:
-        if figures:
-            import matplotlib.pyplot as plt
-
+        """Let pyplot forget figures it made (anplab's own are on their own canvas, not pyplot's): never
+        imports pyplot, which would pick a backend for the user's session."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if figures and pyplot is not None:
             for figure in figures.values():
-                plt.close(figure)
+                pyplot.close(figure)
 
-    def start_log(self, level: int = logging.INFO, filename: str = "run.log") -> None:
+    def start_log(self, level: int = logging.INFO, filename: str = LOG_FILE) -> None:
         handler = _RunLogHandler(self.path / filename, encoding="utf-8")
         handler.setLevel(level)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -34,7 +34,8 @@ from anplab import __version__
 from anplab.instruments.interrupts import held_interrupts
 
 from .base import BenchProcedure, StopRequested
-from .run_folder import RunFolder, RunFolderError, is_disk_full
+from .records import batch_rows
+from .run_folder import METADATA_FILE, SUMMARY_FILE, RunFolder, RunFolderError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         if topic == "results":
             folder.append_lines([formatter.format(record)])
         elif topic == "batch results":  # one point made of many rows (a trace): one flush
-            folder.append_lines([formatter.format(row) for row in record])
+            folder.append_lines([formatter.format(row) for row in batch_rows(record)])
         elif topic == "progress" and progress is not None:
             progress(float(record))
         if on_record is not None:
@@ -243,6 +244,7 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
             metadata["seed"] = procedure.bench.config.simulation.seed
         session["bench_time_at_start_s"] = procedure.continue_bench_time()
         folder.write_metadata(metadata)
+        folder.image_attributes = image_attributes(metadata, folder)
         procedure.execute()
         if procedure.should_stop():
             ended = "stopped"
@@ -274,10 +276,10 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
     if stopped_analysis is not None and interrupted is None:
         interrupted = stopped_analysis
     with held_interrupts(reraise=False) as held:
-        _keep(folder, "summary.json", lambda: folder.write_summary(summary))
+        _keep(folder, SUMMARY_FILE, lambda: folder.write_summary(summary))
         if "analysis_error" in summary:
             metadata["analysis_error"] = summary["analysis_error"]
-            _keep(folder, "metadata.json", lambda: folder.write_metadata(metadata))
+            _keep(folder, METADATA_FILE, lambda: folder.write_metadata(metadata))
         log.info("run %s ended: %s", procedure.NAME, ended)
         if ended == "finished":  # nothing left to resume: the simulated world's checkpoints go
             folder.forget_checkpoints_before(folder.entries + 1)
@@ -291,6 +293,27 @@ def _run(procedure: BenchProcedure, folder: RunFolder, metadata: dict, *, progre
         interrupted.run_ended = ended
         raise interrupted
     return RunOutcome(folder.path, ended, summary, error)
+
+
+def image_attributes(metadata: dict, folder: RunFolder) -> dict:
+    """What images.h5 says about its run (its root attributes): enough to tell where an image came from
+    without the rest of the folder."""
+    bench = metadata.get("bench", {})
+    return {
+        "title": f"anplab {metadata.get('procedure')} run {folder.path.name}",
+        "source": f"anplab {metadata.get('software', {}).get('anplab', __version__)}",
+        "procedure": metadata.get("procedure"),
+        "procedure_class": metadata.get("procedure_class"),
+        "run_folder": folder.path.name,
+        "started": metadata.get("started"),
+        "host": metadata.get("host"),
+        "bench": bench.get("name"),
+        "bench_source": bench.get("source"),
+        "simulated": metadata.get("simulated"),
+        "seed": metadata.get("seed"),
+        "parameters": metadata.get("parameters", {}),
+        "software": metadata.get("software", {}),
+    }
 
 
 def _record_end(procedure: BenchProcedure, folder: RunFolder, metadata: dict, session: dict, ended: str,
@@ -322,7 +345,7 @@ def _record_end(procedure: BenchProcedure, folder: RunFolder, metadata: dict, se
         "suspensions": metadata.get("suspensions", []) + procedure.suspensions,
         "discarded_points": metadata.get("discarded_points", []) + procedure.discarded,
     })
-    _keep(folder, "metadata.json", lambda: folder.write_metadata(metadata))
+    _keep(folder, METADATA_FILE, lambda: folder.write_metadata(metadata))
 
 
 def _keep(folder: RunFolder, what: str, write) -> bool:
@@ -361,10 +384,7 @@ def _lasers_off(procedure: BenchProcedure):
 
 def load_data(folder: str | Path) -> pd.DataFrame:
     """The data table of a run folder (any procedure): its committed points."""
-    run = RunFolder(Path(folder))
-    if run.points_path.exists():
-        return pd.read_csv(io.StringIO(run.committed_data_text()), comment="#")
-    return pd.read_csv(run.data_path, comment="#")
+    return RunFolder(Path(folder)).read_data()
 
 
 def _analyse(procedure: BenchProcedure, folder: RunFolder) -> tuple[dict, KeyboardInterrupt | None]:
@@ -383,7 +403,7 @@ def _analyse(procedure: BenchProcedure, folder: RunFolder) -> tuple[dict, Keyboa
         log.error("analysis failed:\n%s", traceback.format_exc())
         return {"analysis_error": f"{type(error).__name__}: {error}"} | _run_record(procedure), None
     summary.update(_run_record(procedure))
-    _keep(folder, "summary.json", lambda: folder.write_summary(summary))  # on disk before any figure is drawn
+    _keep(folder, SUMMARY_FILE, lambda: folder.write_summary(summary))  # on disk before any figure is drawn
     problems, figures, stopped = {}, {}, None
     try:
         if len(data) or images:

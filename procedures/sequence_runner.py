@@ -248,7 +248,7 @@ def _repeat_last_setup(folder: RunFolder, state: dict, procedures: list[BenchPro
 def _resumable(run_path: Path) -> bool:
     """Whether an item's folder holds a run to carry on (else it never got going, or is not a run folder)."""
     folder = RunFolder(run_path)
-    if not (run_path / "metadata.json").is_file():
+    if not folder.metadata_path.is_file():
         return False
     try:
         folder.read_metadata()

@@ -139,13 +139,11 @@ class Thermometry(ParticleExperiment):
         return analyse_thermometry(data)
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        import matplotlib.pyplot as plt
-
-        from . import figures  # noqa: F401
+        from .figures import subplots
 
         table = pd.DataFrame(summary.get("calibration", []))
         panels = 1 + bool(summary.get("threshold_kw_cm2")) + bool(summary.get("t50_s"))
-        figure, axes = plt.subplots(1, panels, figsize=(5 * panels, 4.2), squeeze=False)
+        figure, axes = subplots(1, panels, figsize=(5 * panels, 4.2), squeeze=False)
         axes = axes[0]
         if not table.empty:
             axes[0].errorbar(table.temperature_k, table.count_rate_s, yerr=table.count_rate_s_error, fmt="o",

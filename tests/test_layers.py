@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Each layer, and the layers it must never import.
 FORBIDDEN = {
-    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers"),
-    "drivers": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "simulated"),
-    "instruments": ("procedures", "commands", "widgets", "gui", "cli"),
-    "procedures": ("commands", "widgets", "gui", "cli"),
+    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers", "api", "notebook"),
+    "drivers": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "simulated", "api", "notebook"),
+    "instruments": ("procedures", "commands", "widgets", "gui", "cli", "api", "notebook"),
+    "procedures": ("commands", "widgets", "gui", "cli", "api", "notebook"),
 }
 
 

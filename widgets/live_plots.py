@@ -23,6 +23,7 @@ from pyqtgraph.Qt import QtCore, QtWidgets
 
 from anplab.procedures import passi_scan, rise_time, thermometry
 from anplab.procedures.analysis.slope import local_slope
+from anplab.procedures.records import batch_rows
 
 REDRAW_HZ = 10
 _PENS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
@@ -397,7 +398,7 @@ class LiveView(QtWidgets.QWidget):
         if topic == "results":
             self._add_row(record)
         elif topic == "batch results":
-            for row in record:
+            for row in batch_rows(record):
                 self._add_row(row)
         elif topic == "image rows" and "image" in self.panels:
             self.panels["image"].add_rows(record)

@@ -19,7 +19,6 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from anplab.procedures.run_folder import RunFolder
-from anplab.procedures.runner import load_data
 
 LOG_TAIL_BYTES = 200_000  # run.log can grow large on a long run; the end is what one looks at
 KEY_NUMBERS = 3
@@ -45,13 +44,6 @@ class RunEntry:
     def sort_key(self) -> tuple:
         # Runs started in the same second: the folder name (with its _2, _3 suffixes) keeps them in a stable order.
         return (self.started, self.path.name)
-
-
-def _read_json(path: Path) -> dict:
-    content = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(content, dict):
-        raise ValueError(f"expected an object, found {type(content).__name__}")
-    return content
 
 
 def _key_numbers(summary: dict) -> str:
@@ -89,21 +81,21 @@ def _started(path: Path, metadata: dict) -> datetime:
 def read_entry(path: str | Path) -> RunEntry:
     """The table row of a run folder; never raises for a damaged folder (its problems are listed instead)."""
     path = Path(path)
+    folder = RunFolder(path)
     problems: list[str] = []
     metadata: dict = {}
-    try:
-        metadata = _read_json(path / "metadata.json")
-    except FileNotFoundError:
-        problems.append("no metadata.json")
-    except (OSError, ValueError) as error:
-        problems.append(f"metadata.json unreadable: {error}")
+    if not folder.metadata_path.exists():
+        problems.append(f"no {folder.metadata_path.name}")
+    else:
+        try:
+            metadata = folder.read_metadata()
+        except (OSError, ValueError) as error:
+            problems.append(f"{folder.metadata_path.name} unreadable: {error}")
     summary: dict = {}
     try:
-        summary = _read_json(path / "summary.json")
-    except FileNotFoundError:
-        pass  # a run still going (or killed) has no summary yet
+        summary = folder.read_summary()  # a run still going (or killed) has none yet
     except (OSError, ValueError) as error:
-        problems.append(f"summary.json unreadable: {error}")
+        problems.append(f"{folder.summary_path.name} unreadable: {error}")
     if not metadata:
         ended = "unreadable"
     elif metadata.get("status") == "running":
@@ -131,8 +123,7 @@ def find_run_folders(root: str | Path) -> list[Path]:
 
 
 def _looks_like_run(path: Path) -> bool:
-    # metadata.json is written first, but a folder killed in its first moments may only have data.csv.
-    return (path / "metadata.json").exists() or (path / "data.csv").exists()
+    return RunFolder(path).looks_like_run()
 
 
 # -- a pandas table for QTableView ----------------------------------------------------------------
@@ -368,25 +359,23 @@ class RunBrowser(QtWidgets.QWidget):
         problems: list[str] = []
         folder = RunFolder(path)
 
-        self.loaded_metadata = self._guarded(problems, "metadata.json", folder.read_metadata, {})
-        self.loaded_summary = {}
-        if (path / "summary.json").exists():
-            self.loaded_summary = self._guarded(problems, "summary.json", lambda: _read_json(path / "summary.json"), {})
+        self.loaded_metadata = self._guarded(problems, folder.metadata_path.name, folder.read_metadata, {})
+        self.loaded_summary = self._guarded(problems, folder.summary_path.name, folder.read_summary, {})
         self.header_label.setText(self._header(path, self.loaded_metadata))
         self._show_summary(self.loaded_summary, self.loaded_metadata)
 
         self.loaded_data = None
-        if (path / "data.csv").exists():
-            self.loaded_data = self._guarded(problems, "data.csv", lambda: load_data(path), None)
+        if folder.data_path.exists():
+            self.loaded_data = self._guarded(problems, folder.data_path.name, folder.read_data, None)
         else:
-            problems.append("no data.csv")
+            problems.append(f"no {folder.data_path.name}")
         self.data_model.set_frame(self.loaded_data)
         if self.loaded_data is not None:
             self.data_view.resizeColumnsToContents()
 
-        self._show_figures(path, problems)
+        self._show_figures(folder, problems)
 
-        self.loaded_images = self._guarded(problems, "images.h5", folder.load_images, {})
+        self.loaded_images = self._guarded(problems, folder.images_path.name, folder.load_images, {})
         self.image_box.blockSignals(True)
         self.image_box.clear()
         self.image_box.addItems(sorted(self.loaded_images))
@@ -396,7 +385,8 @@ class RunBrowser(QtWidgets.QWidget):
         if self.loaded_images:
             self._show_image(self.image_box.currentText())
 
-        self.log_view.setPlainText(self._guarded(problems, "run.log", lambda: self._log_tail(path), ""))
+        log_tail = self._guarded(problems, folder.log_path.name, lambda: folder.log_tail(LOG_TAIL_BYTES), "")
+        self.log_view.setPlainText(log_tail)
 
         if self.loaded_metadata.get("error"):
             problems.insert(0, f"the run failed: {self.loaded_metadata['error']}")
@@ -493,11 +483,11 @@ class RunBrowser(QtWidgets.QWidget):
             old.deleteLater()
         self.figures_area.setWidget(widget)
 
-    def _show_figures(self, path: Path, problems: list[str]) -> None:
+    def _show_figures(self, folder: RunFolder, problems: list[str]) -> None:
         container = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(container)
         self._figure_names = []
-        for png in sorted((path / "figures").glob("*.png")):
+        for png in folder.figure_paths().values():
             pixmap = QtGui.QPixmap(str(png))
             if pixmap.isNull():
                 problems.append(f"figure {png.name} unreadable")
@@ -534,15 +524,6 @@ class RunBrowser(QtWidgets.QWidget):
         attributes = [f"{key} = {_compact(value)}" for key, value in entry.items()
                       if key not in ("image", "x_um", "y_um") and np.size(value) == 1]
         self.image_info.setText(f"{image.shape[1]} × {image.shape[0]} px; " + ", ".join(attributes))
-
-    @staticmethod
-    def _log_tail(path: Path) -> str:
-        with open(path / "run.log", "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - LOG_TAIL_BYTES))
-            text = handle.read().decode("utf-8", errors="replace")
-        return text if size <= LOG_TAIL_BYTES else "…\n" + text.split("\n", 1)[-1]
 
 
 def _pixel_geometry(centres: np.ndarray) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from pymeasure.experiment import Results
 
 from anplab.procedures.base import open_bench
 from anplab.procedures.catalog import PROCEDURES
+from anplab.procedures.records import batch_rows
 from anplab.procedures.runner import run_procedure
 
 QUICK = {
@@ -39,7 +40,7 @@ class EndAtFirstPointUnderLight:
         if topic not in ("results", "batch results"):
             return
         rows = len(pd.read_csv(self.folder_of() / "data.csv", comment="#"))
-        assert rows >= (len(record) if topic == "batch results" else 1)  # already on disk
+        assert rows >= (len(batch_rows(record)) if topic == "batch results" else 1)  # already on disk
         if self.triggered or (self.needs_light and self.bench.world.all_lasers_off()):
             return
         self.triggered, self.rows_when_triggered = True, rows

@@ -95,7 +95,6 @@ class ParticleSurvey(ParticleExperiment):
     # The rise-time experiment's trace steps, used as they are (they read the parameters above).
     rise_and_decay = RiseTime.rise_and_decay
     signal_counts = RiseTime.signal_counts
-    trace_across_step = RiseTime.trace_across_step
     trace_rows = RiseTime.trace_rows
 
     # -- checks before anything moves -----------------------------------------------------------
@@ -246,9 +245,11 @@ class ParticleSurvey(ParticleExperiment):
     def settled_row(self, index: int, kind: int, x: float, y: float, intensity: float) -> dict:
         self.pump.ensure_emission()
         reading = self.settled_reading(intensity, gate_s=self.gate)
-        self.beam_power_now(self.power_for(intensity))
-        return self.row(index, kind, x_um=x, y_um=y, intensity_kw_cm2=intensity, counts=reading.counts,
-                        gate_s=reading.gate_s)
+        beam = self.beam_power_now(self.power_for(intensity))
+        # The intensity the pick-off measured, not the one asked for: the laser reaches a setpoint only in
+        # steps, coarse at low power, and a model fit needs the intensity the particle saw.
+        return self.row(index, kind, x_um=x, y_um=y, intensity_kw_cm2=self.bench.peak_intensity_kw_cm2(
+            self.pump.name, beam), counts=reading.counts, gate_s=reading.gate_s)
 
     def search_threshold(self, index: int, x: float, y: float, background: float) -> float:
         """Points p<i>-locate-N: the threshold homed in on with settled readings."""
@@ -277,13 +278,22 @@ class ParticleSurvey(ParticleExperiment):
                   timeout_s=self.stability_timeout, poll_s=min(5.0, max(0.5, self.hold / 10)),
                   should_stop=self.should_stop)
 
+    def trace_across_step(self, to_watts: float, bin_s: float, duration_s: float) -> np.ndarray:
+        self._steps_up += to_watts > 0  # how many rise traces the summed one holds
+        return RiseTime.trace_across_step(self, to_watts, bin_s, duration_s)
+
     def rise_rows(self, index: int, x: float, y: float, intensity: float, kelvin: float | None) -> list[dict]:
+        """Summed rise and decay traces; ``gate_s`` of a rise row is its bin's counting time over every trace
+        summed (a model's expected counts are rate x gate_s), a decay row's the bin width."""
         self.pump.set_power(0.0)
+        self._steps_up = 0
         traces = self.rise_and_decay(intensity)
         temperature = float("nan") if kelvin is None else kelvin
         return [self.row(index, DECAY if r["phase"] == TRACE_DECAY else RISE, x_um=x, y_um=y,
                          intensity_kw_cm2=intensity, temperature_k=temperature, time_s=r["time_s"],
-                         counts=r["counts"], gate_s=r["gate_s"]) for r in traces]
+                         counts=r["counts"],
+                         gate_s=r["gate_s"] * (self._steps_up if r["phase"] != TRACE_DECAY else 1))
+                for r in traces]
 
     # -- after the run -----------------------------------------------------------------------
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from anplab import __version__
-from anplab.commands import model, queue, resume, run, serve_sim
+from anplab.commands import fit, model, queue, resume, run, serve_sim
 from anplab.instruments.errors import BenchOpenError
 from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     queue.register(commands)
     resume.register(commands)
     serve_sim.register(commands)
+    fit.register(commands)
     return parser
 
 

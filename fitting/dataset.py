@@ -119,8 +119,9 @@ def load_csv(path: str | Path, particle: int | None = None) -> list[ParticleData
         if not pd.api.types.is_numeric_dtype(data[column]):
             raise FitInputError(f"{path}: column {column} must hold numbers (a unit in a cell? units are fixed: "
                                 "kW/cm^2, counts, s)")
-    kind = data["kind"].astype(str).str.strip().str.lower() if "kind" in data else pd.Series("s-curve",
-                                                                                            index=data.index)
+    # An empty kind cell is an S-curve reading, as is every row of a file without the column.
+    kind = (data["kind"].fillna("s-curve").astype(str).str.strip().str.lower().replace("", "s-curve")
+            if "kind" in data else pd.Series("s-curve", index=data.index))
     unknown = sorted(set(kind) - {"s-curve", "dark", "rise"})
     if unknown:
         raise FitInputError(f"{path}: unknown kind {unknown[0]!r} (kinds: s-curve, dark, rise)")

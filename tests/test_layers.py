@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Each layer, and the layers it must never import.
 FORBIDDEN = {
-    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers"),
+    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers", "fitting"),
+    "fitting": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers"),
     "drivers": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "simulated"),
     "instruments": ("procedures", "commands", "widgets", "gui", "cli"),
     "procedures": ("commands", "widgets", "gui", "cli"),

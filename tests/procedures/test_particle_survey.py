@@ -1,14 +1,17 @@
 """A particle survey of a small simulated field finds every particle once and tracks each one's own threshold."""
 
+import json
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from anplab.fitting.fit import fit_particle
 from anplab.instruments.bench import Bench
 from anplab.instruments.bench_file import parse_bench
 from anplab.procedures.analysis.survey import AIM, RESULT, RISE
+from anplab.procedures.fit_input import load_run_folder
 from anplab.procedures.particle_survey import ParticleSurvey
 from anplab.procedures.runner import load_data, run_procedure
 from anplab.simulated.physics import characteristics
@@ -78,3 +81,19 @@ def test_a_survey_writes_its_table_and_figures(survey):
     assert (data.kind == RESULT).sum() == 5 and (data.kind == AIM).sum() == 5
     assert set(data.loc[data.kind == RISE, "particle"]) == set(range(5))
     assert "threshold_kw_cm2~s_max" in outcome.summary["correlations"]
+
+
+def test_a_fit_of_surveyed_particles_recovers_their_shells_and_the_collection_efficiency(survey):
+    outcome, bench = survey
+    particles, setup = load_run_folder(outcome.folder)
+    assert len(particles) == 5 and all(p.rises for p in particles)
+    table = pd.DataFrame(outcome.summary["particles"])
+    indices, _ = model_thresholds(bench, table)
+    field = bench.world.sample.sample
+    metadata = json.loads((outcome.folder / "metadata.json").read_text())
+    truth_collection = metadata["bench"]["instruments"]["spad"]["calibration"]["collection_efficiency"]
+    for k in (0, 1):  # two particles keep the test short; benchmarks/fit_throughput.py fits whole surveys
+        result = fit_particle(particles[k], setup)
+        assert result.explains_data, result.verdict
+        assert result.values["shell_nm"] == pytest.approx(field.shell_nm[indices[k]], rel=0.05)
+        assert result.values["collection_efficiency"] == pytest.approx(truth_collection, rel=0.10)

@@ -7,9 +7,8 @@ import signal
 import pytest
 
 from anplab.fitting.batch import SERIAL, completed, run_batch
+from anplab.fitting.synthetic import synthetic
 from anplab.fitting.tasks import FitTask, ModelPoint, fit_task, model_point_task
-
-from .conftest import synthetic
 
 TRUTHS = [{"shell_nm": 4.0 + 0.5 * k, "collection_efficiency": 0.08 + 0.02 * k} for k in range(4)]
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from anplab import __version__
-from anplab.commands import export, help_format, model, queue, resume, run, serve_sim
+from anplab.commands import export, fit, help_format, model, queue, resume, run, serve_sim
 from anplab.instruments.errors import BenchOpenError
 from anplab.instruments.yaml_lines import BenchFileError
 from anplab.simulated.physics.errors import ModelInputError
@@ -35,6 +35,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     resume.register(commands)
     serve_sim.register(commands)
     export.register(commands)
+    fit.register(commands)
     help_format.apply(parser)  # every option's help shows its default
     return parser
 

@@ -9,6 +9,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 from .base import BenchProcedure
 from .hold_temperature import HoldTemperature
 from .parameter_messages import refusal
+from .particle_survey import ParticleSurvey
 from .passi_scan import PassiScan
 from .photopatterning import Photopatterning
 from .power_sweep import PowerSweep
@@ -18,7 +19,7 @@ from .threshold_search import ThresholdSearch
 
 PROCEDURES: dict[str, type[BenchProcedure]] = {
     cls.NAME: cls for cls in (PowerSweep, ThresholdSearch, RiseTime, Thermometry, Photopatterning, PassiScan,
-                              HoldTemperature)
+                              HoldTemperature, ParticleSurvey)
 }
 
 

@@ -12,9 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Each layer, and the layers it must never import.
 FORBIDDEN = {
-    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers", "api", "notebook"),
-    "drivers": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "simulated", "api", "notebook"),
-    "instruments": ("procedures", "commands", "widgets", "gui", "cli", "api", "notebook"),
+    "simulated": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers", "fitting", "api",
+                  "notebook"),
+    "fitting": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "drivers", "api", "notebook"),
+    "drivers": ("instruments", "procedures", "commands", "widgets", "gui", "cli", "simulated", "fitting", "api",
+                "notebook"),
+    "instruments": ("procedures", "commands", "widgets", "gui", "cli", "fitting", "api", "notebook"),
     "procedures": ("commands", "widgets", "gui", "cli", "api", "notebook"),
 }
 

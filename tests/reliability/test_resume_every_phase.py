@@ -26,6 +26,9 @@ PLANS = {
     "photopatterning": dict(pattern_pixels=4, read_pixels=8),
     "passi-scan": dict(pixels=12, intensities="10,14", sweep_points=4),
     "hold-temperature": dict(temperature=290.0, hold=5.0),
+    "particle-survey": dict(field_centre="-3.8,-1.5", field_size=3.0, overview_pixels=12, max_particles=1,
+                            survey_points=5, search_points=8, scurve_factors="1.2", rise_duration=0.3,
+                            max_repeats=1),
 }
 WALL = {"wall_time_s", "started", "finished"}
 

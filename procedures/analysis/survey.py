@@ -1,0 +1,100 @@
+"""The per-particle table of a particle survey: where each particle is, its threshold, S_max and rise times.
+
+A survey's data table holds every reading of every particle, told apart by
+``particle`` and ``kind`` (:data:`KINDS`).  These functions turn it into one
+row per particle, from the readings alone, so the table can be rebuilt from
+any survey's data.csv.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from .rise import rise_times
+from .threshold import avalanche_threshold
+
+#: Row kinds in a survey's data table.
+DARK, CANDIDATE, AIM, LOCATE, SCURVE, RISE, DECAY, RESULT = range(8)
+KINDS = {"dark": DARK, "candidate": CANDIDATE, "aim": AIM, "locate": LOCATE, "s-curve": SCURVE, "rise": RISE,
+         "decay": DECAY, "result": RESULT}
+#: The per-particle quantities whose spread and correlations a survey reports.
+QUANTITIES = ("threshold_kw_cm2", "s_max", "t90_s")
+
+
+def dark_rate(data: pd.DataFrame) -> float:
+    dark = data[data.kind == DARK]
+    return float(dark.counts.sum() / dark.gate_s.sum()) if len(dark) and dark.gate_s.sum() > 0 else 0.0
+
+
+def particle_s_curve(data: pd.DataFrame, particle: int) -> pd.DataFrame:
+    """Every settled reading of one particle (threshold search and S-curve), sorted by intensity."""
+    rows = data[(data.particle == particle) & data.kind.isin([LOCATE, SCURVE])]
+    rows = rows.assign(count_rate_s=rows.counts / rows.gate_s)
+    return rows.sort_values("intensity_kw_cm2").reset_index(drop=True)
+
+
+def particle_table(data: pd.DataFrame) -> pd.DataFrame:
+    """One row per measured particle: position, threshold and S_max (with uncertainties), rise times.
+
+    Rise times are those at the first temperature the particle was measured
+    at (columns ``t50_s``, ``t90_s``); every temperature's are in ``rises``.
+    """
+    background = dark_rate(data)
+    rows = []
+    for particle in sorted(data.loc[data.kind == AIM, "particle"].astype(int).unique()):
+        aim = data[(data.particle == particle) & (data.kind == AIM)].iloc[-1]
+        row: dict = {"particle": particle, "x_um": float(aim.x_um), "y_um": float(aim.y_um),
+                     "peak_counts": float(aim.counts)}
+        curve = particle_s_curve(data, particle)
+        row["points"] = int(len(curve))
+        try:
+            row.update(avalanche_threshold(curve, background=background).as_dict())
+        except ValueError as error:
+            row["threshold_error"] = str(error)
+        rises = []
+        traces = data[(data.particle == particle) & (data.kind == RISE)]
+        for (kelvin, intensity), trace in traces.groupby(["temperature_k", "intensity_kw_cm2"], dropna=False,
+                                                         sort=False):
+            entry = {"temperature_k": None if pd.isna(kelvin) else float(kelvin),
+                     "intensity_kw_cm2": float(intensity)}
+            try:
+                entry.update(rise_times(trace, step_at_s=0.0).as_dict())
+            except ValueError as error:
+                entry["rise_error"] = str(error)
+            rises.append(entry)
+        if rises:
+            first = rises[0]
+            row["rise_intensity_kw_cm2"] = first["intensity_kw_cm2"]
+            for key in ("t50_s", "t90_s", "t50_uncertainty_s", "t90_uncertainty_s"):
+                row[key] = first.get(key, float("nan"))
+        row["rises"] = rises
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def survey_summary(table: pd.DataFrame, candidates: int) -> dict:
+    """Counts, the spread of each quantity over the particles, and their rank correlations."""
+    summary: dict = {"particles_found": int(candidates), "particles_measured": int(len(table))}
+    spread = {}
+    for column in QUANTITIES:
+        if column not in table:
+            continue
+        values = table[column].dropna().to_numpy(dtype=float)
+        if values.size:
+            spread[column] = {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if values.size > 1
+                              else 0.0, "min": float(values.min()), "max": float(values.max()),
+                              "median": float(np.median(values))}
+            spread[column]["relative_sd"] = spread[column]["sd"] / spread[column]["mean"]
+    summary["spread"] = spread
+    correlations = {}
+    present = [c for c in QUANTITIES if c in table]
+    for i, a in enumerate(present):
+        for b in present[i + 1:]:
+            both = table[[a, b]].dropna()
+            if len(both) >= 3 and both[a].nunique() > 1 and both[b].nunique() > 1:
+                rho, p = spearmanr(both[a], both[b])
+                correlations[f"{a}~{b}"] = {"spearman": float(rho), "p_value": float(p), "n": int(len(both))}
+    summary["correlations"] = correlations
+    return summary

@@ -1,0 +1,91 @@
+"""The data of anplab's own run folders, as a model fit takes them (:mod:`anplab.fitting.dataset`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from anplab.fitting.dataset import ParticleData, Setup, scurve_frame, trace_from_rows
+from anplab.fitting.errors import FitInputError
+
+from .analysis.survey import AIM, DARK, LOCATE, RISE, SCURVE
+
+FITTABLE_PROCEDURES = ("power-sweep", "threshold", "rise-time", "particle-survey")
+
+
+def load_run_folder(folder: str | Path, particle: int | None = None) -> tuple[list[ParticleData], Setup]:
+    """The particles of a run folder, and the setup its metadata records."""
+    folder = Path(folder)
+    metadata_path = folder / "metadata.json"
+    data_path = folder / "data.csv"
+    if not metadata_path.is_file() or not data_path.is_file():
+        raise FitInputError(f"{folder} is not an anplab run folder (no metadata.json and data.csv)")
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        data = pd.read_csv(data_path, comment="#")
+    except (OSError, ValueError) as error:
+        raise FitInputError(f"{folder}: unreadable ({error})") from None
+    procedure = metadata.get("procedure")
+    if procedure not in FITTABLE_PROCEDURES:
+        raise FitInputError(f"{folder} holds a {procedure!r} run; anplab fit takes "
+                            f"{', '.join(FITTABLE_PROCEDURES)} runs or a CSV")
+    setup = setup_from_metadata(metadata)
+    if procedure in ("power-sweep", "threshold"):
+        up = data[data.direction == 1]
+        particles = [ParticleData(f"{folder.name}", scurve_frame(up), scurve_frame(data[data.direction == 0]))]
+    elif procedure == "rise-time":
+        located = data[data.phase == 0]
+        particles = [ParticleData(folder.name, scurve_frame(located), scurve_frame(data[data.phase == -2]),
+                                  notes=["rise traces not fitted: a rise-time run does not record how many "
+                                         "traces each summed trace holds"])]
+    else:
+        particles = survey_particles(data, folder.name)
+    if particle is not None:
+        particles = [p for p in particles if p.label.endswith(f"particle {particle}")]
+        if not particles:
+            raise FitInputError(f"{folder} has no particle {particle}")
+    return particles, setup
+
+
+def survey_particles(data: pd.DataFrame, name: str) -> list[ParticleData]:
+    dark = scurve_frame(data[data.kind == DARK])
+    particles = []
+    for index in sorted(data.loc[data.kind == AIM, "particle"].astype(int).unique()):
+        own = data[data.particle == index]
+        s_curve = scurve_frame(own[own.kind.isin([LOCATE, SCURVE])])
+        rises = []
+        for (kelvin, intensity), trace in own[own.kind == RISE].groupby(["temperature_k", "intensity_kw_cm2"],
+                                                                         dropna=False, sort=False):
+            rises.append(trace_from_rows(trace, float(intensity), None if pd.isna(kelvin) else float(kelvin)))
+        particles.append(ParticleData(f"{name} particle {index}", s_curve, dark, rises))
+    return particles
+
+
+def setup_from_metadata(metadata: dict) -> Setup:
+    """Material, temperature and detector calibration as the run's bench snapshot records them."""
+    bench = metadata.get("bench") or {}
+    setup = Setup()
+    sample = (bench.get("simulation") or {}).get("sample") or {}
+    if sample.get("material"):
+        setup.material_key = sample["material"]
+    cryostat = (bench.get("simulation") or {}).get("cryostat") or {}
+    if cryostat.get("start_temperature_k"):
+        setup.temperature_k = float(cryostat["start_temperature_k"])
+    instruments = bench.get("instruments") or {}
+    wanted = (metadata.get("parameters") or {}).get("counter") or ""
+    counters = [(name, spec) for name, spec in instruments.items() if spec.get("role") == "photon_counter"]
+    chosen = [c for c in counters if c[0] == wanted] or counters
+    if chosen:
+        name, spec = chosen[0]
+        calibration = spec.get("calibration") or {}
+        setup.quantum_efficiency = float(calibration.get("quantum_efficiency", 1.0))
+        setup.dead_time_s = float(calibration.get("dead_time_s", 0.0))
+        if spec.get("band"):
+            setup.band = spec["band"]
+        setup.notes.append(f"detector {name}: quantum efficiency {setup.quantum_efficiency:g}, dead time "
+                           f"{setup.dead_time_s:g} s (from the run's bench snapshot)")
+    return setup
+
+

@@ -59,7 +59,7 @@ def resume_command(args) -> int:
     try:
         # The seed the run started with: a simulated bench opens the same world (a checkpoint, when there is
         # one, then puts back the state at the last commit).
-        seed = _recorded_seed(metadata.get("seed"), path / "metadata.json") if args.bench is None else None
+        seed = _recorded_seed(metadata.get("seed"), folder.metadata_path) if args.bench is None else None
         return execute(procedure, bench_name, args.quiet, start, folder=path, seed=seed)
     finally:
         folder.release()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +10,7 @@ from anplab.fitting.dataset import ParticleData, Setup, scurve_frame, trace_from
 from anplab.fitting.errors import FitInputError
 
 from .analysis.survey import AIM, DARK, LOCATE, RISE, SCURVE
+from .run_folder import RunFolder, RunFolderError
 
 FITTABLE_PROCEDURES = ("power-sweep", "threshold", "rise-time", "particle-survey")
 
@@ -18,14 +18,14 @@ FITTABLE_PROCEDURES = ("power-sweep", "threshold", "rise-time", "particle-survey
 def load_run_folder(folder: str | Path, particle: int | None = None) -> tuple[list[ParticleData], Setup]:
     """The particles of a run folder, and the setup its metadata records."""
     folder = Path(folder)
-    metadata_path = folder / "metadata.json"
-    data_path = folder / "data.csv"
-    if not metadata_path.is_file() or not data_path.is_file():
-        raise FitInputError(f"{folder} is not an anplab run folder (no metadata.json and data.csv)")
+    run = RunFolder(folder)
+    if not run.metadata_path.is_file() or not run.data_path.is_file():
+        raise FitInputError(f"{folder} is not an anplab run folder (no {run.metadata_path.name} and "
+                            f"{run.data_path.name})")
     try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        data = pd.read_csv(data_path, comment="#")
-    except (OSError, ValueError) as error:
+        metadata = run.read_metadata()
+        data = run.read_data()  # the committed points only
+    except (OSError, ValueError, RunFolderError) as error:
         raise FitInputError(f"{folder}: unreadable ({error})") from None
     procedure = metadata.get("procedure")
     if procedure not in FITTABLE_PROCEDURES:

@@ -191,6 +191,9 @@ SMALL_RUNS = {
     "photopatterning": {"pattern_pixels": 4, "read_pixels": 8},
     "passi-scan": {"intensities": "8,10", "pixels": 8, "sweep_points": 4, "width": 1.0},
     "hold-temperature": {"temperature": 294, "hold": 5},
+    "particle-survey": {"field_centre": "6.1,9.3", "field_size": 3.0, "overview_pixels": 16, "max_particles": 1,
+                        "survey_points": 4, "search_points": 6, "scurve_factors": "0.9,1.2", "rise_factor": 1.5,
+                        "rise_duration": 0.2, "max_repeats": 1, "target_counts": 100},
 }
 
 

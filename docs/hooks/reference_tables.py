@@ -479,6 +479,8 @@ COLUMN_MEANINGS = {
     "temperature_k": "the controller's temperature reading",
     "setpoint_k": "the controller's setpoint",
     "temperature_setpoint_k": "the temperature the cryostat was held at",
+    "stopped_by": "why the point's counting ended: settled, count target, integration limit, max wait, stop "
+                  "requested, or fixed gate (the dark reading)",
 }
 EXPERIMENT_COLUMN_MEANINGS = {
     "rise-time": {
@@ -495,6 +497,16 @@ EXPERIMENT_COLUMN_MEANINGS = {
         "kind": "1 an S-curve point, 0 an image (its counts summed; the image itself is in images.h5), -1 a dark "
                 "reading",
         "gate_s": "counting time: the gate, or for an image the pixel dwell x pixels",
+    },
+    "particle-survey": {
+        "particle": "which particle the row belongs to (its index in the survey, brightest found first)",
+        "kind": "0 a dark reading, 1 an overview candidate, 2 the aim on a particle, 3 a threshold-search reading, "
+                "4 an S-curve point, 5 a rise-trace bin, 6 a decay-trace bin, 7 the particle's result row",
+        "x_um": "where the particle (or candidate) is, x, at the sample",
+        "y_um": "where the particle (or candidate) is, y, at the sample",
+        "time_s": "for trace bins: centre of the bin after the pump step; otherwise bench-clock time",
+        "gate_s": "counting time of the row; for a rise bin, its bin width times the traces summed",
+        "threshold_kw_cm2": "on a result row: the particle's threshold as the survey found it",
     },
     "photopatterning": {
         "row": "pattern pixel row",

@@ -32,8 +32,9 @@ emission: between the last point at background and the first clearly above
 it (the first of the points that all stay above it), at their geometric
 mean, with the bracket's uniform spread (step / sqrt 12) and a 3 % term for
 emission becoming detectable a little below the slope peak, in quadrature
-with the bootstrap.  S_max is then only a lower limit (the steepest secant,
-with the faint point at its 3-sigma upper limit), and is reported as one.
+with the bootstrap.  S_max is then only a lower limit (the steepest secant between neighbouring
+points from the onset up, each fainter point at its 3-sigma upper limit), and
+is reported as one.
 
 Coverage (tests/procedures/test_threshold_coverage.py): over 20 bench-like
 sweeps with the particle anywhere in the beam, the 1-sigma bars of 12- and
@@ -157,8 +158,15 @@ def _bracket(x: np.ndarray, net: np.ndarray, noise: np.ndarray) -> _Bracket:
     if first == 0:
         raise ValueError("the emission is above background at every point: the threshold is below the sweep")
     step = float(x[first] - x[first - 1])
-    ceiling = max(float(net[first - 1]), 0.0) + 3.0 * float(noise[first - 1])
-    bound = float(np.log(net[first] / ceiling) / step) if net[first] > ceiling else float("nan")
+    # Every secant of ln E against ln I is at most the steepest slope between its ends (mean value theorem),
+    # so the steepest of them from the onset up, each fainter end at its 3-sigma upper limit, bounds S_max
+    # from below.  The onset's own secant alone is a weak bound when emission creeps out of the noise there.
+    bounds = []
+    for k in range(first, len(x)):
+        ceiling = max(float(net[k - 1]), 0.0) + 3.0 * float(noise[k - 1])
+        if net[k] > ceiling and x[k] > x[k - 1]:
+            bounds.append(float(np.log(net[k] / ceiling) / (x[k] - x[k - 1])))
+    bound = max(bounds) if bounds else float("nan")
     return _Bracket(0.5 * (x[first] + x[first - 1]), bound, step)
 
 

@@ -29,8 +29,8 @@ def refused(argv: list[str], capsys, tmp_path) -> str:
     ("points=2.5", "--set points (Points): expected a whole number from 2 to 10000, got '2.5'"),
     ("points=1", "--set points (Points): 1 is below the lowest allowed (from 2 to 10000)"),
     ("points=20000", "--set points (Points): 20000 is above the highest allowed (from 2 to 10000)"),
-    ("gate=-1", "--set gate (Counting gate): -1 s is below the lowest allowed (from 0.0001 to 60 s)"),
-    ("gate=3 ms", "--set gate (Counting gate): expected a number from 0.0001 to 60 s, got '3 ms'"),
+    ("gate=-1", "--set gate (First counting gate): -1 s is below the lowest allowed (from 0.0001 to 60 s)"),
+    ("gate=3 ms", "--set gate (First counting gate): expected a number from 0.0001 to 60 s, got '3 ms'"),
     ("up_and_down=maybe", "--set up_and_down (Sweep up, then down): expected true or false, got 'maybe'"),
 ])
 def test_a_refused_parameter_names_itself_its_bounds_and_the_value(assignment, expected, capsys, tmp_path):

@@ -24,6 +24,9 @@ QUICK = {
     "photopatterning": dict(pattern_pixels=4, read_pixels=8),
     "passi-scan": dict(pixels=8, intensities="12", sweep_points=6),
     "hold-temperature": dict(temperature=290.0, hold=5.0),
+    "particle-survey": dict(field_centre="6.1,9.3", field_size=3.0, overview_pixels=16, max_particles=1,
+                            survey_points=4, search_points=6, scurve_factors="0.9,1.2", rise_factor=1.5,
+                            rise_duration=0.2, max_repeats=1, target_counts=100),
 }
 
 

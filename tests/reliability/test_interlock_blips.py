@@ -106,22 +106,43 @@ def _while_pumping(trips, data) -> bool:
     return any(dark_end < trip["at_s"] < last for trip in trips)
 
 
+def point_times(tmp_path, **parameters) -> dict[str, float]:
+    """When each point of this sweep is committed on a bench without faults (bench seconds): blips are placed
+    by these, so they fall where they are meant to however fast the procedure becomes."""
+    outcome, _, _, _ = sweep_once(tmp_path, [], **parameters)
+    return {point["key"]: point["bench_s"] for point in RunFolder(outcome.folder).committed_points()
+            if point.get("bench_s") is not None}
+
+
+REPORTED = dict(points=20, min_intensity=1.0, max_intensity=60.0)
+
+
 def test_the_reported_case_is_measured_again_not_recorded_dark(tmp_path, campaign):
-    """The case found by the black-box campaign: a 2 s blip at 101 s, 20 points."""
-    outcome, metadata, data, lasers_off = sweep_once(tmp_path, [{"at_s": 101.0, "duration_s": 2.0}], points=20,
-                                                     min_intensity=1.0, max_intensity=60.0)
+    """The case found by the black-box campaign: a 2 s blip in the middle of a 20-point sweep (then at 101 s)."""
+    times = point_times(tmp_path / "clean", **REPORTED)
+    at_s = 0.5 * (times["up-9"] + times["up-10"])  # while point up-10 is being measured
+    outcome, metadata, data, lasers_off = sweep_once(tmp_path / "blipped", [{"at_s": at_s, "duration_s": 2.0}],
+                                                     **REPORTED)
     up = data[data.direction == UP]
     dark = dark_rows(up)
     campaign(CAMPAIGN).case(held=dark == 0 and outcome.ended == "finished", dark=dark,
-                            note="the reported case: 2 s blip at 101 s, 20 points")
+                            note=f"the reported case: 2 s blip at {at_s:.1f} s (mid-sweep), 20 points")
     assert outcome.ended == "finished" and len(up) == 20 and dark == 0
     (discarded,) = metadata["discarded_points"]
     assert "pump_1064" in discarded["reason"]
     assert metadata["suspensions"][0]["outcome"] == "resumed"
 
 
-@pytest.mark.parametrize("at_s", [30.0, 65.0, 88.5])  # searching, a slow point near threshold, a bright one
-def test_an_abort_policy_aborts_and_keeps_no_dark_point(tmp_path, campaign, at_s):
+@pytest.fixture(scope="module")
+def sweep_times(tmp_path_factory) -> dict[str, float]:
+    return point_times(tmp_path_factory.mktemp("clean"))
+
+
+# Searching for the particle, a slow point near threshold, the last (bright) point.
+@pytest.mark.parametrize("moment", ["search", "near threshold", "last"])
+def test_an_abort_policy_aborts_and_keeps_no_dark_point(tmp_path, campaign, sweep_times, moment):
+    during = {"search": ("dark", "aim"), "near threshold": ("up-2", "up-3"), "last": ("up-10", "up-11")}[moment]
+    at_s = 0.5 * (sweep_times[during[0]] + sweep_times[during[1]])
     outcome, metadata, data, lasers_off = sweep_once(tmp_path, [{"at_s": at_s, "duration_s": 2.0}],
                                                      watch={"interlock": {"action": "abort"}})
     up = data[data.direction == UP]

@@ -170,8 +170,20 @@ def report(outcome) -> None:
         print(f"anplab: run failed: {outcome.error}", file=sys.stderr)
     for key in HEADLINES:
         if key in outcome.summary:
-            print(f"{key}: {summary_text(outcome.summary[key])}")
+            print(f"{key}: {headline_text(outcome.summary, key)}")
     print(outcome.folder)
+
+
+def headline_text(summary: dict, key: str) -> str:
+    """A headline value with its uncertainty when the summary has one, and as a bound when it is one."""
+    text = summary_text(summary[key])
+    if key == "s_max" and summary.get("s_max_is_lower_limit"):
+        return f">= {text} (a lower limit: the onset is sharper than the sweep's grid resolves)"
+    unit = "_kw_cm2"  # the summaries' convention: threshold_kw_cm2 beside threshold_uncertainty_kw_cm2
+    uncertainty = summary.get(key.removesuffix(unit) + "_uncertainty" + (unit if key.endswith(unit) else ""))
+    if isinstance(uncertainty, (int, float)) and not isinstance(uncertainty, bool) and uncertainty == uncertainty:
+        return f"{text} +- {summary_text(uncertainty)}"
+    return text
 
 
 def interrupted_at(folder, ended: str | None = None) -> None:

@@ -86,3 +86,14 @@ def test_ctrl_c_or_sigterm_ends_the_run_with_lasers_off_and_says_so(how, code, t
     metadata = json.loads((found[0] / "metadata.json").read_text())
     assert metadata["ended"] == "interrupted" and metadata["lasers_off_at_end"] is True
     assert 5 <= metadata["data_rows"] < 401
+
+
+def test_headlines_carry_their_uncertainty_and_a_bound_says_it_is_one():
+    from anplab.commands.run import headline_text
+
+    summary = {"threshold_kw_cm2": 6.252, "threshold_uncertainty_kw_cm2": 0.333, "s_max": 26.1,
+               "s_max_is_lower_limit": True, "best_fwhm_nm": 94.0}
+    assert headline_text(summary, "threshold_kw_cm2") == "6.252 +- 0.333"
+    assert headline_text(summary, "s_max").startswith(">= 26.1 (a lower limit")
+    assert headline_text({"s_max": 26.1, "s_max_uncertainty": 2.0}, "s_max") == "26.1 +- 2"
+    assert headline_text(summary, "best_fwhm_nm") == "94"

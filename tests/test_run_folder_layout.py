@@ -26,7 +26,9 @@ def test_only_run_folder_names_the_files_of_a_run_folder():
     offenders = []
     for path in sorted(ROOT.rglob("*.py")):
         relative = path.relative_to(ROOT)
-        if relative.parts[0] in ("tests", "benchmarks", "docs") or path.resolve() == OWNER:
+        if relative.parts[0] in ("tests", "benchmarks", "docs", "build", "dist", "site") or path.resolve() == OWNER:
+            continue
+        if any(part.startswith(".") for part in relative.parts):  # a .venv inside the checkout (as CI has) is not ours
             continue
         offenders += [f"{relative}:{line}: {value!r}" for line, value in literals(path)
                       if value in NAMES or any(value.endswith("/" + name) for name in NAMES)]

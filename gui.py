@@ -490,14 +490,24 @@ def _row(*widgets) -> QtWidgets.QWidget:
     return box
 
 
-def main(argv: list[str] | None = None) -> int:
-    from anplab.procedures.base import BUILT_IN_BENCHES, open_bench
+def build_parser():
+    """The ``anplab-gui`` command line (every option says its default)."""
+    from anplab.commands.help_format import HelpFormatter
+    from anplab.procedures.base import BUILT_IN_BENCHES
 
-    parser = argparse.ArgumentParser(prog="anplab-gui", description="The anplab bench window.")
+    parser = argparse.ArgumentParser(prog="anplab-gui", description="The anplab bench window.",
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--bench", default="simulated", metavar="FILE",
                         help=f"bench file or built-in bench ({', '.join(BUILT_IN_BENCHES)}; default simulated)")
     parser.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default: runs)")
-    parser.add_argument("--virtual", action="store_true", help="run a simulated bench in virtual time")
+    parser.add_argument("--virtual", action="store_true", help="run a simulated bench in virtual time, not real time")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from anplab.procedures.base import BUILT_IN_BENCHES, open_bench
+
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.bench not in BUILT_IN_BENCHES and not Path(args.bench).is_file():
         parser.error(f"--bench: {args.bench!r} is neither a bench file nor a built-in bench")

@@ -17,8 +17,15 @@ def parsers(parser: argparse.ArgumentParser, path: str = "anplab"):
                 yield from parsers(child, f"{path} {name}")
 
 
+def all_parsers():
+    from anplab.gui import build_parser as gui_parser  # the window's own command line, anplab-gui
+
+    yield from parsers(build_parser())
+    yield "anplab-gui", gui_parser()
+
+
 def options():
-    for path, parser in parsers(build_parser()):
+    for path, parser in all_parsers():
         for action in parser._actions:
             if action.option_strings and not isinstance(action, (argparse._HelpAction, argparse._VersionAction)) \
                     and not action.required:

@@ -44,7 +44,7 @@ class PassiScan(ParticleExperiment):
     pixels = IntegerParameter("Pixels per side", default=64, minimum=4, maximum=2048)
     dwell = FloatParameter("Pixel dwell", units="s", default=0.05, minimum=1e-6, maximum=60.0)
     sweep_points = IntegerParameter("S-curve points from 0.7x to 3x threshold", default=20, minimum=4, maximum=500)
-    roi_factors = Parameter("Factors of the threshold for the region-of-interest images (empty for none)",
+    roi_factors = Parameter("Factors of the threshold for the region-of-interest images (or none)",
                             default="1.03")
     roi_size = FloatParameter("Region of interest around each particle", units="um", default=0.4, minimum=0.05,
                               maximum=10.0)
@@ -89,7 +89,8 @@ class PassiScan(ParticleExperiment):
         self.roi_plan_factors()
 
     def roi_plan_factors(self) -> list[float]:
-        return parse_list(self.roi_factors, "ROI factors") if self.roi_factors.strip() else []
+        text = (self.roi_factors or "").strip()
+        return [] if text.lower() in ("", "none") else parse_list(text, "ROI factors")
 
     def axes(self, cx: float, cy: float) -> tuple[np.ndarray, np.ndarray]:
         half = self.width / 2

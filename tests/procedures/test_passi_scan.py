@@ -109,3 +109,26 @@ def test_a_field_without_particles_is_reported_not_failed(run_on_bench):
         pytest.skip("this seed put a particle in the field")
     assert run.summary["particles_found"] == 0
     assert "analysis_error" not in run.summary and "best_fwhm_nm" not in run.summary
+
+
+@pytest.mark.parametrize("seed", ["7"])
+def test_another_seed_reaches_the_engines_resolution_on_every_particle_imaged(run_on_bench, monkeypatch, seed):
+    monkeypatch.setenv("ANPLAB_TEST_SEED", seed)
+    run = run_on_bench(PassiScan, pixels=32, auto_factors="1.5")
+    assert run.outcome.ended == "finished"
+    images = run.images()
+    centre = (float(np.mean(images["passi_0"]["x_um"])), float(np.mean(images["passi_0"]["y_um"])))
+    best = check_regions_of_interest(run, centre)
+    assert run.summary["best_fwhm_nm"] == pytest.approx(best["fwhm_nm"])
+    assert best["fwhm_nm"] <= 70.0
+
+
+def test_a_dwell_shorter_than_the_rise_is_warned_of(run_on_bench, caplog):
+    run = run_on_bench(PassiScan, pixels=24, auto_factors="1.5", dwell_factor=0.2, roi_pixels=11, max_rois=1)
+    summary = run.summary
+    (t90,) = summary["rise_t90_s"].values()
+    dwell = run.images()["roi_0_0"]["dwell_s"]
+    assert dwell == pytest.approx(0.2 * t90)
+    (warning,) = summary["dwell_warnings"]
+    assert "shorter than the rise time" in warning and f"{dwell:.3g} s" in warning
+    assert any("shorter than the rise time" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")

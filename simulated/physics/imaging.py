@@ -44,7 +44,8 @@ def passi_image(
     if len(field) == 0 or peak_intensity_kw_cm2 == 0:
         return image
     kinds, kind_of = np.unique(np.stack([field.shell_nm, field.darkness], axis=1), axis=0, return_inverse=True)
-    curve = EmissionCurve.compute(
+    # Kept per particle kind: the same field at another intensity, or its next image, solves nothing again.
+    curve = EmissionCurve.cached(
         field.material,
         peak_intensity_kw_cm2 * _FLOOR,
         peak_intensity_kw_cm2,

@@ -35,7 +35,7 @@ EXPERIMENTS = [  # label, procedure, parameters, target wall time (s)
     ("60-point power sweep", PowerSweep, {"points": 60}, 2.0),
     ("5-power rise-time series", RiseTime, {"auto_factors": "1.0,1.05,1.25,1.5,2.0"}, 4.0),
     ("10-temperature thermometry", Thermometry, {}, 10.0),
-    ("128 x 128 PASSI scan image", PassiScan, {"pixels": 128, "auto_factors": "1.5"}, 2.0),
+    ("128 x 128 PASSI scan image", PassiScan, {"pixels": 128, "auto_factors": "1.5", "roi_factors": "none"}, 2.0),
 ]
 
 

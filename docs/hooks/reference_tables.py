@@ -494,9 +494,11 @@ EXPERIMENT_COLUMN_MEANINGS = {
                 "reading",
     },
     "passi-scan": {
-        "kind": "1 an S-curve point, 0 an image (its counts summed; the image itself is in images.h5), -1 a dark "
-                "reading",
-        "gate_s": "counting time: the gate, or for an image the pixel dwell x pixels",
+        "kind": "1 an S-curve point, 0 an image (its counts summed; the image itself is in images.h5), 2 a rise-trace "
+                "bin (traces summed), -1 a dark reading",
+        "gate_s": "counting time: the gate, the rise-trace bin width, or for an image the pixel dwell x pixels",
+        "time_s": "for rise-trace bins: centre of the bin after the pump step (negative: the baseline); otherwise "
+                  "bench-clock time",
     },
     "particle-survey": {
         "particle": "which particle the row belongs to (its index in the survey, brightest found first)",

@@ -22,7 +22,7 @@ QUICK = {
     "rise-time": dict(intensities="12", max_repeats=1, rise_duration=0.5),
     "thermometry": dict(temperatures="295,290,285", hold=1.0, repeats=2),
     "photopatterning": dict(pattern_pixels=4, read_pixels=8),
-    "passi-scan": dict(pixels=8, intensities="12", sweep_points=6),
+    "passi-scan": dict(pixels=8, intensities="12", sweep_points=6, roi_pixels=5, rise_duration=0.5, max_traces=1),
     "hold-temperature": dict(temperature=290.0, hold=5.0),
     "particle-survey": dict(field_centre="6.1,9.3", field_size=3.0, overview_pixels=16, max_particles=1,
                             survey_points=4, search_points=6, scurve_factors="0.9,1.2", rise_factor=1.5,

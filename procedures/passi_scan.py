@@ -238,10 +238,9 @@ class PassiScan(ParticleExperiment):
         for name, entry in sorted(images.items()):
             intensity = float(entry.get("intensity_kw_cm2", float("nan")))
             image = np.asarray(entry["image"])
-            # Each image has its own count scale (the ROIs count ~20x longer per pixel): say it in the title.
+            # Each image has its own count scale (the ROIs count ~20x longer per pixel): the title says its dwell.
             out[name] = image_figure(image, np.asarray(entry["x_um"]), np.asarray(entry["y_um"]),
-                                     f"PASSI at {intensity:.3g} kW/cm², dwell {float(entry.get('dwell_s', 0)):.3g} s,"
-                                     f" 0-{int(image.max())} counts")
+                                     f"PASSI at {intensity:.3g} kW/cm², dwell {float(entry.get('dwell_s', 0)):.3g} s")
         table = pd.DataFrame(summary.get("widths", []))
         if not table.empty:
             figure, axis = subplots(figsize=(5.4, 4.2))

@@ -184,6 +184,8 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
     run_path = folder.path / name
     if "parked_um" in state:  # every experiment of a sequence works on the particle the first one found
         procedure.inherit({"parked_um": state["parked_um"]})
+    if "dark_reading" in state:  # reused while valid (ParticleExperiment.reusable_dark): same detector, not too old
+        procedure.inherit({"dark_reading": state["dark_reading"]})
     held = state.get("held")
     if held and held["group"] == item.get("group") and procedure.held_temperature is None:
         # After a hold in the same loop turn, the cryostat must stay there: watch it.
@@ -204,9 +206,11 @@ def _run_item(folder: RunFolder, state: dict, item: dict, procedure: BenchProced
         _write(folder, state)
         raise
     item.update(status=outcome.ended, ended=_now(), error=outcome.error)
-    parked = RunFolder(run_path).read_state().get("parked_um")
-    if parked is not None:
-        state["parked_um"] = parked
+    memory = RunFolder(run_path).read_state()
+    if memory.get("parked_um") is not None:
+        state["parked_um"] = memory["parked_um"]
+    if memory.get("dark_reading") is not None:
+        state["dark_reading"] = memory["dark_reading"]
     if getattr(procedure, "SETS_BENCH_STATE", False) and hasattr(procedure, "temperature"):
         state["held"] = ({"controller": procedure.controller.name, "kelvin": procedure.temperature,
                           "group": item.get("group")} if outcome.ended == "finished" else None)

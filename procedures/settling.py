@@ -53,6 +53,28 @@ def rates_agree(older: tuple[float, float], newer: tuple[float, float], toleranc
     return abs(r2 - r1) <= allowed
 
 
+def settled_windows(windows: list[tuple[int, float]], tolerance: float) -> tuple[int, float]:
+    """(counts, seconds) of the settled tail of ``windows``, whose last two agree: those two and every window
+    before them back to the first whose addition breaks the agreement.
+
+    Walking back, the windows added so far form one block, compared with
+    the two agreeing windows by :func:`rates_agree`: a point that was
+    settled from its first window on (far from threshold, or at background)
+    keeps all its counting, whereas one still rising keeps only what came
+    after the rise, since a block reaching into the rise no longer agrees.
+    The block, not each window, is compared so that many small early
+    windows cannot each pass on their noise and together add a bias.
+    """
+    counts, counted = windows[-2][0] + windows[-1][0], windows[-2][1] + windows[-1][1]
+    block = (0, 0.0)
+    for earlier in reversed(windows[:-2]):
+        grown = (block[0] + earlier[0], block[1] + earlier[1])
+        if not rates_agree(grown, (counts, counted), tolerance):
+            break
+        block = grown
+    return counts + block[0], counted + block[1]
+
+
 def read_when_settled(
     counter,
     clock,
@@ -79,7 +101,8 @@ def read_when_settled(
     the rise time in advance.  Windows holding fewer than
     ``min_gate_counts`` counts are not compared (shot noise would hide a
     rise) unless the gates are already ``max_gate_s`` long.  Once two windows
-    agree, both are kept (the older is within the tolerance of the newer)
+    agree, both are kept (the older is within the tolerance of the newer),
+    with the windows before them that agree as well (:func:`settled_windows`),
     and counting goes on until ``min_counts`` or ``max_integration_s`` of
     counting time, so each point stops as soon as its own count target is
     reached.
@@ -95,7 +118,7 @@ def read_when_settled(
             older, newer = windows[-2], windows[-1]
             comparable = min(older[0], newer[0]) >= min_gate_counts or gate >= max_gate_s
             if comparable and rates_agree(older, newer, tolerance):
-                counts, counted = older[0] + newer[0], older[1] + newer[1]
+                counts, counted = settled_windows(windows, tolerance)
                 reason = "settled"
                 while counts < min_counts and counted < max_integration_s and not should_stop():
                     # The rest of the target in one gate (at the rate just measured), never past the limits.

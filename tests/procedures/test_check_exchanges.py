@@ -64,3 +64,26 @@ def test_held_temperature_is_read_once_per_check(monkeypatch, tmp_path, procedur
     assert [key for key, _ in checks] == points
     held = [exchanges for key, exchanges in checks if key.startswith(("emission-", "sweep-"))]
     assert held and all(exchanges == {"pump_1064": 1, "cryostat": 1} for exchanges in held), held
+
+
+def test_a_whole_sweep_point_asks_the_pump_and_meter_only_what_it_needs(monkeypatch, tmp_path):
+    """Besides the check: one setpoint written to the pump and one power-meter reading; no watch of its own."""
+    bench = open_bench(PowerSweep.DEFAULT_BENCH)
+    devices = {name: device for name, device in bench.devices.items() if name in ("pump_1064", "power_meter")}
+    exchanges, real_point = {}, base.BenchProcedure.point
+
+    def point(self, key, measure):
+        before = {name: device.commands_handled for name, device in devices.items()}
+        rows = real_point(self, key, measure)
+        exchanges[key] = {name: device.commands_handled - before[name] for name, device in devices.items()}
+        return rows
+
+    monkeypatch.setattr(base.BenchProcedure, "point", point)
+    try:
+        outcome = run_procedure(PowerSweep(bench=bench, points=6), tmp_path)
+    finally:
+        bench.close()
+    assert outcome.ended == "finished", outcome.error
+    sweep = {key: n for key, n in exchanges.items() if key.startswith("up-")}
+    assert len(sweep) == 6
+    assert all(n == {"pump_1064": 2, "power_meter": 1} for n in sweep.values()), sweep

@@ -97,6 +97,11 @@ def test_a_temperature_loop_runs_every_item_at_its_temperature(tmp_path):
     parked = [RunFolder(outcome.folder / item["run_folder"]).read_state()["parked_um"]
               for item in state["items"] if item["procedure"] == "power-sweep"]
     assert np.ptp(np.array(parked), axis=0).max() < 0.05  # the same particle throughout
+    darks = [RunFolder(outcome.folder / item["run_folder"]).read_state()["dark_reading"]
+             for item in state["items"] if item["procedure"] == "power-sweep"]
+    # A dark reading is valid at the temperature it was taken at only: each new temperature counts its own.
+    assert [d["kelvin"] for d in darks] == [None, 290.0, 280.0, 270.0]
+    assert len({d["at_s"] for d in darks}) == 4
     assert (outcome.folder / "sequence.yaml").read_text() == loop().text
     assert "item 6: power-sweep (temperature=270)" in (outcome.folder / "sequence.log").read_text()
 
@@ -199,3 +204,24 @@ def test_an_interrupted_sequence_resumes_where_it_stopped(tmp_path):
     metadata = json.loads((sweep / "metadata.json").read_text())
     assert metadata["resumed"][0]["points_kept"] == len(kept) - 1
     assert metadata["bench"]["instruments"]["cryostat"]["status"]["temperature_k"] == pytest.approx(280, abs=0.3)
+
+
+def test_a_sequence_reuses_the_dark_reading_while_it_is_valid(tmp_path):
+    plan = parse_sequence("steps:\n  - run: power-sweep\n    set: {points: 4, min_intensity: 5, max_intensity: 20}\n"
+                          "  - run: power-sweep\n    set: {points: 4, min_intensity: 5, max_intensity: 20}\n",
+                          "two.yaml")
+    bench = open_bench("simulated")
+    try:
+        outcome = run_sequence(plan, tmp_path, bench)
+    finally:
+        bench.close()
+    assert outcome.ended == "finished"
+    state = read_sequence_state(outcome.folder)
+    darks = []
+    for item in state["items"]:
+        data = RunFolder(outcome.folder / item["run_folder"]).read_data()
+        darks.append(data[data.direction == 0][["counts", "gate_s"]].to_numpy().tolist())
+    assert darks[0] == darks[1]  # the second sweep records the first one's dark reading, not a new count
+    first, second = (RunFolder(outcome.folder / item["run_folder"]).read_state()["dark_reading"]
+                     for item in state["items"])
+    assert first == second

@@ -96,3 +96,58 @@ def test_near_threshold_a_point_waits_as_long_as_its_rise_needs():
         assert reading.count_rate_s == pytest.approx(2e4, rel=0.05)
     fast, clock = settle(0.0, 2e4, 0.001, seed=1, gate_s=0.001, min_counts=400)
     assert fast.settled and clock.t < 0.1  # far from threshold: no fixed minimum of gates
+
+
+# -- the settled tail keeps what agrees, not only the last two windows -------------------------------
+def _windows(rates, gate_s: float, rng) -> list[tuple[int, float]]:
+    """Doubling windows of 3 gates over a rate that is a function of time, up to the first two that agree
+    (each holding 25 counts), as read_when_settled takes them."""
+    from anplab.procedures.settling import rates_agree
+
+    windows, t, gate = [], 0.0, gate_s
+    for _ in range(20):
+        mid = t + 1.5 * gate
+        windows.append((int(rng.poisson(rates(mid) * 3 * gate)), 3 * gate))
+        t += 3 * gate
+        gate = min(2 * gate, 1.0)
+        if len(windows) >= 2 and min(windows[-2][0], windows[-1][0]) >= 25 \
+                and rates_agree(windows[-2], windows[-1], 0.05):
+            break
+    return windows
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_settled_tail_keeps_every_window_of_a_steady_point(seed):
+    from anplab.procedures.settling import settled_windows
+
+    rng = np.random.default_rng(seed)
+    rate = float(rng.uniform(50, 5e4))
+    windows = _windows(lambda t: rate, 1e-3, rng)
+    counts, seconds = settled_windows(windows, 0.05)
+    # A steady emission: the earlier windows agree with the last two, so (nearly) all counting is kept.
+    assert seconds >= 0.9 * sum(w[1] for w in windows)
+    assert abs(counts / seconds - rate) <= 4 * np.sqrt(rate / seconds)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_settled_tail_drops_the_rise(seed):
+    from anplab.procedures.settling import settled_windows
+
+    rng = np.random.default_rng(seed)
+    plateau, tau = float(rng.uniform(2e3, 5e4)), float(rng.uniform(0.05, 0.5))
+    windows = _windows(lambda t: plateau * (1 - np.exp(-t / tau)), 1e-3, rng)
+    counts, seconds = settled_windows(windows, 0.05)
+    last_two = (windows[-2][0] + windows[-1][0]) / (windows[-2][1] + windows[-1][1])
+    # Adding the earlier windows moves the rate by no more than the settling test allows ...
+    assert abs(counts / seconds - last_two) <= 0.05 * last_two + 3 * np.sqrt(last_two / seconds)
+    # ... and no window clearly still on the rise (under half the plateau, with counts to tell) is kept.
+    total, kept_from = sum(w[1] for w in windows), 0.0
+    for count, length in windows:
+        if kept_from >= total - seconds - 1e-12:
+            break
+        kept_from += length
+    t = 0.0
+    for count, length in windows:
+        if t >= kept_from - 1e-12 and count >= 100:
+            assert count / length >= 0.5 * plateau or count / length >= 0.5 * last_two
+        t += length

@@ -3,7 +3,7 @@
 Each seed is one bench-like sweep of the physics engine's own S-curve: the
 particle sits at a random place in the beam (so the threshold falls anywhere
 between grid points), the power meter reads the intensity to 0.5 %, the
-detector adds 100 dark counts/s, and each point gates until it holds
+detector adds 100 dark counts/s (measured to DARK_RELATIVE_ERROR), and each point gates until it holds
 about 400 counts (0.3 s to 4.8 s), as the power sweep does.
 """
 
@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from anplab.procedures.analysis.threshold import avalanche_threshold
+from anplab.procedures.particle_experiment import DARK_RELATIVE_ERROR
 from anplab.simulated.physics.characteristics import avalanche_threshold as model_threshold
 from anplab.simulated.physics.materials import get_material
 from anplab.simulated.physics.steady_state import steady_state
@@ -33,7 +34,8 @@ def bench_like_sweep(points: int, seed: int) -> tuple[pd.DataFrame, float]:
     measured = nominal * at_particle * (1 + 0.005 * rng.standard_normal(points))
     table = pd.DataFrame({"intensity_kw_cm2": measured, "counts": counts, "gate_s": gate,
                           "count_rate_s": counts / gate})
-    dark = rng.poisson(DARK_RATE_S * 10.0) / 10.0  # the 10 s dark point
+    dark_s = 1.0 / (DARK_RELATIVE_ERROR**2 * DARK_RATE_S)  # the dark point as the procedures count it (4 s)
+    dark = rng.poisson(DARK_RATE_S * dark_s) / dark_s
     return table, dark
 
 

@@ -29,8 +29,9 @@ from anplab.procedures.runner import load_data, run_procedure
 from .conftest import default_bench_data
 
 SWEEP = dict(points=12, min_intensity=4.0, max_intensity=20.0)
-#: This sweep on the default bench: the dark count to 10 s, the particle search to ~50 s, its points to ~91 s.
-SWEEP_SPAN_S = (0.0, 100.0)
+#: This sweep on the default bench: the dark count to ~4 s, the particle search to ~27 s, its points to ~47 s
+#: (test_the_blip_span_covers_the_clean_sweep keeps this true as the procedure gets faster).
+SWEEP_SPAN_S = (0.0, 55.0)
 CAMPAIGN = "interlock blips: power-sweep (suspend)"
 
 
@@ -153,11 +154,18 @@ def test_an_abort_policy_aborts_and_keeps_no_dark_point(tmp_path, campaign, swee
     assert metadata["suspensions"][-1]["outcome"] == "aborted"
 
 
-def test_with_the_watch_disabled_a_dark_point_still_ends_the_run(tmp_path):
-    outcome, metadata, data, _ = sweep_once(tmp_path, [{"at_s": 65.0, "duration_s": 2.0}],
+def test_with_the_watch_disabled_a_dark_point_still_ends_the_run(tmp_path, sweep_times):
+    at_s = 0.5 * (sweep_times["up-5"] + sweep_times["up-6"])  # mid-sweep, wherever the clean run puts it
+    outcome, metadata, data, _ = sweep_once(tmp_path, [{"at_s": at_s, "duration_s": 2.0}],
                                             watch={"enabled": False})
     up = data[data.direction == UP]
     assert outcome.ended == "failed" and dark_rows(up) == 0
+
+
+def test_the_blip_span_covers_the_clean_sweep(sweep_times):
+    """The random blips are drawn over SWEEP_SPAN_S: it must cover the sweep, or they test less than they say."""
+    assert max(sweep_times.values()) <= SWEEP_SPAN_S[1]
+    assert max(sweep_times.values()) >= 0.5 * SWEEP_SPAN_S[1]
 
 
 @settings(max_examples=4, deadline=None, derandomize=True,

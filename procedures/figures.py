@@ -227,7 +227,8 @@ def image_extent(image: np.ndarray, x_um, y_um) -> tuple[float, float, float, fl
 
 
 def draw_image(figure, axis, image: np.ndarray, x_um, y_um, *, label: str, cmap: str = "inferno",
-               vmin: float | None = None, vmax: float | None = None, scale_bar: bool = True):
+               vmin: float | None = None, vmax: float | None = None, scale_bar: bool = True,
+               bar_colour: str = "white"):
     """One image panel: x right, y up, its own colourbar labelled ``label`` (with units), a scale bar."""
     extent = image_extent(image, x_um, y_um)
     shown = axis.imshow(np.asarray(image, dtype=float), origin="lower", extent=extent, cmap=cmap, aspect="equal",
@@ -237,7 +238,7 @@ def draw_image(figure, axis, image: np.ndarray, x_um, y_um, *, label: str, cmap:
     axis.set_xlabel("x (µm)" if has_axes else "x (pixels)")
     axis.set_ylabel("y (µm)" if has_axes else "y (pixels)")
     if scale_bar and has_axes:
-        add_scale_bar(axis, extent[1] - extent[0])
+        add_scale_bar(axis, extent[1] - extent[0], colour=bar_colour)
     return shown
 
 

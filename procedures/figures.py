@@ -89,7 +89,7 @@ def draw_net_rates(axis, x: np.ndarray, net: np.ndarray, sigma: np.ndarray, *, c
     return x, y
 
 
-def s_curve_title(what: str, procedure=None, summary: dict | None = None) -> str:
+def measurement_title(what: str, procedure=None, *, with_temperature: bool = True) -> str:
     """``what`` on which particle, at which temperature, on which bench (as far as the run knows them)."""
     parts = []
     if procedure is not None:
@@ -99,7 +99,7 @@ def s_curve_title(what: str, procedure=None, summary: dict | None = None) -> str
         parked = procedure.recall("parked_um") if hasattr(procedure, "recall") else None
         if parked is not None:
             parts.append(f"particle at ({parked[0]:.2f}, {parked[1]:.2f}) µm")
-        kelvin = sample_temperature(procedure)
+        kelvin = sample_temperature(procedure) if with_temperature else None
         if kelvin is not None:
             parts.append(f"{kelvin:.1f} K")
         bench = getattr(getattr(getattr(procedure, "bench", None), "config", None), "name", None)

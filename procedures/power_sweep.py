@@ -8,7 +8,7 @@ from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParame
 
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
-from .figures import s_curve_figure, s_curve_title
+from .figures import measurement_title, s_curve_figure
 from .particle_experiment import ParticleExperiment
 from .settling import read_when_settled
 
@@ -96,7 +96,7 @@ class PowerSweep(ParticleExperiment):
         if (data.direction == DOWN).any():
             sweeps["down"] = data[data.direction == DOWN]
         background = summary.get("dark_count_rate_s", 0.0)
-        title = s_curve_title("Power sweep: emission against pump intensity", self)
+        title = measurement_title("Power sweep: emission against pump intensity", self)
         return {"s_curve": s_curve_figure(sweeps, background, title, summary)}
 
 

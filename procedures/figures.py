@@ -166,6 +166,11 @@ def s_curve_figure(sweeps: dict[str, pd.DataFrame], background: float, title: st
             if _finite(error) and error > 0:
                 axis.axvspan(threshold - error, threshold + error, color="0.5", alpha=0.15, lw=0)
         lines = [f"I_th = {with_uncertainty(threshold, error, 'kW/cm²')}"]
+        down = summary.get("threshold_down_kw_cm2")
+        if _finite(down) and "down" in sweeps:  # the down sweep's own threshold: dynamic hysteresis
+            for axis in (top, bottom):
+                axis.axvline(down, color=_COLOURS[1], ls=":", lw=1)
+            lines.append(f"I_th (down sweep, dotted) = {down:.3g} kW/cm²")
         lines.append(s_max_text(summary))
         lines.append(f"({summary.get('threshold_estimator', 'estimator not stated')})")
         top.text(0.02, 0.97, "\n".join(line for line in lines if line), transform=top.transAxes, va="top",
@@ -242,11 +247,18 @@ def draw_image(figure, axis, image: np.ndarray, x_um, y_um, *, label: str, cmap:
     return shown
 
 
-def image_figure(image: np.ndarray, x_um: np.ndarray, y_um: np.ndarray, title: str, *, label: str = "counts"):
-    """One image with its colourbar (``label``, with units), a scale bar, x right and y up (stated)."""
+def image_figure(image: np.ndarray, x_um: np.ndarray, y_um: np.ndarray, title: str, *, label: str = "counts",
+                 vmin: float | None = None, vmax: float | None = None, shared_with: str | None = None):
+    """One image with its colourbar (``label``, with units), a scale bar, x right and y up (stated).
+
+    ``vmin``/``vmax`` put several images on one colour scale; ``shared_with`` then says with which
+    (e.g. "every PASSI image of the run"), written under the image, so a reader knows whether two
+    figures' colours compare.
+    """
     figure, axis = subplots(figsize=(5.8, 4.9))
-    draw_image(figure, axis, image, x_um, y_um, label=label)
+    draw_image(figure, axis, image, x_um, y_um, label=label, vmin=vmin, vmax=vmax)
     axis.set_title(title, fontsize=10)
-    figure.text(0.01, 0.01, "x right, y up (stage coordinates)", fontsize=7, color="0.4")
+    scale = f"colour scale shared with {shared_with}" if shared_with else "colour scale of this image alone"
+    figure.text(0.01, 0.01, f"x right, y up (stage coordinates); {scale}", fontsize=7, color="0.4")
     figure.tight_layout()
     return figure

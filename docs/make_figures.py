@@ -26,7 +26,8 @@ RUNS = {
     "rise-time": dict(intensities="9,12,18", max_repeats=2, rise_duration=1.0),
     "thermometry": dict(temperatures="300,280,260,240,220", hold=1.0, repeats=3, sweep_points=14, rise_trace=True,
                         rise_duration=1.0),
-    "photopatterning": dict(pattern="ring", pattern_pixels=16, read_pixels=40),
+    # A user's drawing, asymmetric so its orientation shows, and larger than the pattern (a warning shows).
+    "photopatterning": dict(pattern="letter_f.png", pattern_pixels=16, read_pixels=40),
     "passi-scan": dict(pixels=32, intensities="9,13", sweep_points=10),
     "hold-temperature": dict(temperature=280.0, hold=20.0),
     "particle-survey": dict(field_size=12.0, overview_pixels=40, overview_dwell=0.005, max_particles=5,
@@ -34,11 +35,27 @@ RUNS = {
 }
 
 
+def letter_f(path: Path) -> Path:
+    """A 48 x 48 picture of an F (its first row is the picture's top, as in any image file)."""
+    import matplotlib.image
+    import numpy as np
+
+    drawing = np.zeros((48, 48))
+    drawing[6:42, 10:18] = 1.0  # the stem
+    drawing[6:14, 10:38] = 1.0  # the top bar, at the picture's top
+    drawing[22:29, 10:32] = 1.0  # the middle bar
+    matplotlib.image.imsave(path, drawing, cmap="gray")
+    return path
+
+
 def main(names: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for name in names or list(RUNS):
-            run = anplab.run(name, out=scratch, seed=SEED, **RUNS[name])
+            parameters = dict(RUNS[name])
+            if parameters.get("pattern") == "letter_f.png":
+                parameters["pattern"] = str(letter_f(Path(scratch) / "letter_f.png"))
+            run = anplab.run(name, out=scratch, seed=SEED, **parameters)
             if not run.figures:
                 raise SystemExit(f"{name}: the run wrote no figure ({run.summary.get('figure_errors')})")
             for stem, path in run.figures.items():

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .analysis.slope import local_slope
 from .analysis.threshold import fitted_step
@@ -240,6 +241,7 @@ def draw_image(figure, axis, image: np.ndarray, x_um, y_um, *, label: str, cmap:
                         vmin=vmin, vmax=vmax, interpolation="nearest")
     figure.colorbar(shown, ax=axis, label=label, fraction=0.046, pad=0.03)
     has_axes = x_um is not None and y_um is not None
+    axis.xaxis.set_major_locator(MaxNLocator(5))  # off-centre scans have long tick labels: keep them apart
     axis.set_xlabel("x (µm)" if has_axes else "x (pixels)")
     axis.set_ylabel("y (µm)" if has_axes else "y (pixels)")
     if scale_bar and has_axes:

@@ -237,5 +237,5 @@ class Photopatterning(BenchProcedure):
         if summary.get("pattern_resampled"):
             notes.append("WARNING: " + summary["pattern_resampled"])
         figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="0.3" if len(notes) == 1 else "#b00000")
-        figure.tight_layout(rect=(0, 0.06, 1, 0.95))
+        figure.tight_layout(rect=(0, 0.09, 1, 0.95))
         return {"photopattern": figure}

@@ -181,7 +181,8 @@ def s_curve_figure(sweeps: dict[str, pd.DataFrame], background: float, title: st
                  fontsize=8, wrap=True)
     top.set_ylabel("count rate above dark (1/s)")
     top.set_title(title, fontsize=10)
-    top.legend(loc="lower right", fontsize=7.5)
+    if top.get_legend_handles_labels()[0]:  # a run stopped before its first reading has nothing to name
+        top.legend(loc="lower right", fontsize=7.5)
     bottom.set_ylabel("local slope S")
     bottom.set_xlabel("peak intensity at the sample (kW/cm²)")
     bottom.axhline(2, color="0.6", lw=0.6, ls=":")

@@ -82,13 +82,26 @@ class HoldTemperature(BenchProcedure):
                 "spread_at_end_k": float(held.temperature_k.std(ddof=0))}
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        from .figures import subplots
+        from .figures import measurement_title, subplots
 
-        figure, axis = subplots(figsize=(6, 3.8))
-        axis.plot(data.time_s - data.time_s.iloc[0], data.temperature_k, label="reading")
-        axis.plot(data.time_s - data.time_s.iloc[0], data.setpoint_k, "--", label="setpoint")
-        axis.set_xlabel("time (s)")
+        figure, axis = subplots(figsize=(6.4, 4.0))
+        table = data.sort_values("time_s")
+        elapsed = table.time_s - table.time_s.iloc[0]
+        setpoint = float(summary.get("setpoint_k", table.setpoint_k.iloc[-1]))
+        # The band the run waited for: the reading is "held" once it stays inside for the hold time.
+        axis.axhspan(setpoint - self.stability_band, setpoint + self.stability_band, color="#2ca02c", alpha=0.15,
+                     lw=0, label=f"stability band ±{self.stability_band:g} K")
+        axis.plot(elapsed, table.temperature_k, "-", color="#1f77b4", lw=1.3, label="reading")
+        axis.plot(elapsed, table.setpoint_k, "--", color="#d62728", lw=1, label="setpoint")
+        axis.set_xlabel("time since the ramp began (s)")
         axis.set_ylabel("temperature (K)")
-        axis.legend()
+        spread = summary.get("spread_at_end_k")
+        if spread is not None:
+            axis.text(0.98, 0.5, f"settled in {summary.get('settle_time_s', float('nan')):.0f} s\n"
+                      f"spread at the end {spread:.3g} K (rms)", transform=axis.transAxes, ha="right",
+                      va="center", fontsize=8, bbox={"fc": "white", "ec": "0.7", "alpha": 0.9})
+        axis.set_title(measurement_title(f"Hold at {setpoint:g} K", self, with_temperature=False), fontsize=10)
+        axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
         figure.tight_layout()
         return {"temperature": figure}
+

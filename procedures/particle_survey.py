@@ -322,4 +322,4 @@ class ParticleSurvey(ParticleExperiment):
             return {}
         return {"threshold_map": threshold_map_figure(table, images),
                 "histograms": histogram_figure(table, QUANTITIES),
-                "correlations": correlation_figure(table, QUANTITIES)}
+                "correlations": correlation_figure(table, QUANTITIES, summary.get("correlations"))}

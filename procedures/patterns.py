@@ -2,11 +2,18 @@
 
 A pattern is a square array in [0, 1]: 1 is a full write dose (that spot
 darkens), 0 none.  Images are read as luminance, bright = written.
+
+Orientation: a pattern's row k is written at the k-th lowest y (x right, y
+up, as every image of a run is stored and drawn).  An image file's first row
+is its top, so image files are flipped on reading: what is top-left in the
+user's picture is top-left on the film.  Arrays (.npy, or given by a script)
+are taken as they are, row 0 at the bottom.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +25,8 @@ from anplab.instruments.yaml_lines import BenchFileError
 BUILT_IN = ("cross", "checkerboard", "ring", "square")
 #: Largest pattern file accepted, in pixels per side: checked from the file's header, before decoding.
 MAX_SIDE = 4096
+
+log = logging.getLogger(__name__)
 
 
 def built_in_pattern(name: str, pixels: int) -> np.ndarray:
@@ -40,10 +49,27 @@ def built_in_pattern(name: str, pixels: int) -> np.ndarray:
 
 def load_pattern(source, pixels: int) -> np.ndarray:
     """A built-in pattern by name, a .npy / image file, or an array, resampled to ``pixels`` x ``pixels``."""
+    return read_pattern(source, pixels)[0]
+
+
+def resampling_note(shape: tuple[int, ...] | None, pixels: int) -> str | None:
+    """What resampling a pattern of ``shape`` to ``pixels`` per side does to it (None if nothing)."""
+    if shape is None or tuple(shape[:2]) == (pixels, pixels):
+        return None
+    how = "coarsened" if max(shape[:2]) > pixels else "enlarged"
+    return (f"pattern resampled from {shape[0]}x{shape[1]} to {pixels}x{pixels} pixels ({how}; set "
+            f"pattern_pixels to keep it as drawn)")
+
+
+def read_pattern(source, pixels: int) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """:func:`load_pattern` and the shape the pattern had before resampling (None for a built-in one).
+
+    A resampled pattern is logged as a warning, since fine detail may be lost on the way.
+    """
     if isinstance(source, np.ndarray):
         array, source = source, "array"
     elif source in BUILT_IN:
-        return built_in_pattern(source, pixels)
+        return built_in_pattern(source, pixels), None
     else:
         array = _read(source)
     array = np.asarray(array, dtype=float)
@@ -55,8 +81,11 @@ def load_pattern(source, pixels: int) -> np.ndarray:
     if span == 0:
         raise ValueError(f"pattern {source!r} is blank")
     array = (array - array.min()) / span
+    note = resampling_note(array.shape, pixels)
+    if note:
+        log.warning("%s: %s", source, note)
     resized = zoom(array, (pixels / array.shape[0], pixels / array.shape[1]), order=1, grid_mode=True, mode="nearest")
-    return np.clip(resized, 0.0, 1.0)
+    return np.clip(resized, 0.0, 1.0), tuple(int(n) for n in array.shape)
 
 
 def _read(source: str) -> np.ndarray:
@@ -107,6 +136,7 @@ def _image(content: bytes, source: str) -> np.ndarray:
                          f"a 2-D image of at most {MAX_SIDE} x {MAX_SIDE} pixels") from None
     with opened as image:
         _check_size((image.height, image.width), source)
+        # The file's first row is its top; a pattern's first row is its bottom (y up): flip.
         if image.mode in ("I", "I;16", "I;16B", "F"):  # deep greyscale: the values as they are
-            return np.asarray(image, dtype=float)
-        return np.asarray(image.convert("RGB"), dtype=float) / 255.0  # luminance is taken by the caller
+            return np.flipud(np.asarray(image, dtype=float))
+        return np.flipud(np.asarray(image.convert("RGB"), dtype=float) / 255.0)  # luminance: by the caller

@@ -19,7 +19,7 @@ from anplab.instruments.errors import check_limit
 
 from .analysis.pattern import score_pattern
 from .base import BenchProcedure
-from .patterns import load_pattern
+from .patterns import read_pattern, resampling_note
 from .scanning import scan_image
 
 
@@ -71,8 +71,10 @@ class Photopatterning(BenchProcedure):
         return cls(bench=bench, **parameters)
 
     def check_against_bench(self) -> None:
-        self.target_pattern = load_pattern(self.pattern if self.pattern_array is None else self.pattern_array,
-                                           self.pattern_pixels)
+        self.target_pattern, source_shape = read_pattern(
+            self.pattern if self.pattern_array is None else self.pattern_array, self.pattern_pixels)
+        # Said in the summary and on the figure too: a 64x64 drawing written as 16x16 loses its detail.
+        self.resampling = resampling_note(source_shape, self.pattern_pixels)
         self.writer = self.instrument("laser", self.write_laser)
         self.reader = self.instrument("laser", self.read_laser)
         self.detector = self.instrument("photon_counter", self.counter)
@@ -188,6 +190,8 @@ class Photopatterning(BenchProcedure):
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
         summary: dict = {"pixels_written": int(len(data)),
                          "total_dose_j": float(data.dose_j.sum()) if len(data) else 0.0}
+        if getattr(self, "resampling", None):
+            summary["pattern_resampled"] = self.resampling
         target = images.get("target", {}).get("image")
         if target is None:
             return summary
@@ -206,24 +210,32 @@ class Photopatterning(BenchProcedure):
         return image[np.ix_(inside, inside)]
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        from .figures import subplots
+        from .figures import draw_image, subplots
 
-        titles = {"target": "target", "dose_j": "dose (J)", "readout": "read-out (counts)",
-                  "readout_after_erase": "after erasing (same scale)"}
-        shown = [(name, images[name]) for name in titles if name in images]
+        panels = {"target": ("target", "write dose (fraction of full)", "gray_r"),
+                  "dose_j": ("dose delivered", "dose at the sample (nJ)", "viridis"),
+                  "readout": ("read-out", "counts per pixel", "magma"),
+                  "readout_after_erase": ("after erasing", "counts per pixel", "magma")}
+        shown = [(name, images[name]) for name in panels if name in images]
         # Both read-outs on one colour scale, so an erased film looks as uniform as it is.
-        readouts = [images[name]["image"] for name in ("readout", "readout_after_erase") if name in images]
+        readouts = [np.asarray(images[name]["image"]) for name in ("readout", "readout_after_erase") if name in images]
         scale = (min(r.min() for r in readouts), max(r.max() for r in readouts)) if readouts else (None, None)
-        figure, axes = subplots(1, len(shown), figsize=(4.2 * len(shown), 4), squeeze=False)
+        figure, axes = subplots(1, max(1, len(shown)), figsize=(4.4 * max(1, len(shown)), 4.3), squeeze=False)
         for axis, (name, entry) in zip(axes[0], shown):
-            x = np.asarray(entry.get("x_um", np.arange(entry["image"].shape[1])))
+            title, label, cmap = panels[name]
             limits = scale if name.startswith("readout") else (None, None)
-            axis.imshow(entry["image"], origin="lower", cmap="magma", extent=(x[0], x[-1], x[0], x[-1]),
-                        vmin=limits[0], vmax=limits[1])
-            axis.set_title(titles[name])
-            axis.set_xlabel("x (µm)")
-        title = (f"fidelity {summary.get('fidelity', float('nan')):.2f}, "
-                 f"contrast {summary.get('contrast', float('nan')):.2f}")
-        figure.suptitle(title)
-        figure.tight_layout()
+            image = np.asarray(entry["image"], dtype=float) * (1e9 if name == "dose_j" else 1.0)
+            draw_image(figure, axis, image, entry.get("x_um"), entry.get("y_um"), label=label, cmap=cmap,
+                       vmin=limits[0], vmax=limits[1], bar_colour="black" if name == "target" else "white")
+            axis.set_title(title + (" (both read-outs on one scale)" if name == "readout_after_erase" else ""),
+                           fontsize=9)
+        title = (f"Photopatterning: fidelity {summary.get('fidelity', float('nan')):.2f}, "
+                 f"contrast {summary.get('contrast', float('nan')):.2f}; after erasing fidelity "
+                 f"{summary.get('after_erase_fidelity', float('nan')):.2f}")
+        figure.suptitle(title, fontsize=10)
+        notes = ["x right, y up: the pattern's top-left is written at the film's top-left"]
+        if summary.get("pattern_resampled"):
+            notes.append("WARNING: " + summary["pattern_resampled"])
+        figure.text(0.01, 0.01, "\n".join(notes), fontsize=8, color="0.3" if len(notes) == 1 else "#b00000")
+        figure.tight_layout(rect=(0, 0.09, 1, 0.95))
         return {"photopattern": figure}

@@ -8,7 +8,7 @@ from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParame
 
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
-from .figures import s_curve_figure
+from .figures import measurement_title, s_curve_figure
 from .particle_experiment import ParticleExperiment
 from .settling import read_when_settled
 
@@ -96,7 +96,8 @@ class PowerSweep(ParticleExperiment):
         if (data.direction == DOWN).any():
             sweeps["down"] = data[data.direction == DOWN]
         background = summary.get("dark_count_rate_s", 0.0)
-        return {"s_curve": s_curve_figure(sweeps, background, "Power sweep", summary.get("threshold_kw_cm2"))}
+        title = measurement_title("Power sweep: emission against pump intensity", self)
+        return {"s_curve": s_curve_figure(sweeps, background, title, summary)}
 
 
 def analyse_s_curve(data: pd.DataFrame) -> dict:

@@ -139,41 +139,67 @@ class Thermometry(ParticleExperiment):
         return analyse_thermometry(data)
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
-        from .figures import subplots
+        from .figures import measurement_title, subplots
 
         table = pd.DataFrame(summary.get("calibration", []))
         panels = 1 + bool(summary.get("threshold_kw_cm2")) + bool(summary.get("t50_s"))
-        figure, axes = subplots(1, panels, figsize=(5 * panels, 4.2), squeeze=False)
+        figure, axes = subplots(1, panels, figsize=(5.4 * panels, 4.6), squeeze=False)
         axes = axes[0]
         if not table.empty:
-            axes[0].errorbar(table.temperature_k, table.count_rate_s, yerr=table.count_rate_s_error, fmt="o",
-                             label="measured")
-            axes[0].plot(table.temperature_k, table.fit, "-", label="fit")
-            axes[0].set_yscale("log")
-            twin = axes[0].twinx()
-            twin.errorbar(table.temperature_k, table.relative_sensitivity_percent_per_k,
-                          yerr=table.relative_sensitivity_uncertainty_percent_per_k, fmt="r--", label="S_r")
-            twin.set_ylabel("S_r (%/K)", color="r")
-            axes[0].set_xlabel("temperature (K)")
-            axes[0].set_ylabel("count rate above dark (1/s)")
-            axes[0].set_title("Calibration curve")
-            axes[0].legend(loc="upper left")
+            calibration_panel(axes[0], table)
         k = 1
-        if summary.get("threshold_kw_cm2"):
-            temps = [float(t) for t in summary["threshold_kw_cm2"]]
-            axes[k].plot(temps, list(summary["threshold_kw_cm2"].values()), "o-")
-            axes[k].set_xlabel("temperature (K)")
-            axes[k].set_ylabel("threshold (kW/cm²)")
-            axes[k].set_title("Threshold against temperature")
+        for key, error_key, label, title in (
+                ("threshold_kw_cm2", "threshold_uncertainty_kw_cm2", "threshold (kW/cm²)", "Threshold against T"),
+                ("t50_s", "t50_uncertainty_s", "half-rise time t50 (s)", "Rise-time thermometry")):
+            if not summary.get(key):
+                continue
+            values = summary[key]
+            errors = summary.get(error_key) or {}
+            kelvin = np.array([float(t) for t in values])
+            order = np.argsort(kelvin)  # a line against T in the order of T, whatever order they were taken in
+            y = np.array([values[t] for t in values], dtype=float)[order]
+            e = np.array([errors.get(t, np.nan) for t in values], dtype=float)[order]
+            axes[k].errorbar(kelvin[order], y, yerr=np.nan_to_num(e), fmt="o-", ms=4, capsize=2)
+            axes[k].set_xlabel("temperature setpoint (K)")
+            axes[k].set_ylabel(label)
+            axes[k].set_title(title + " (±1σ)", fontsize=10)
             k += 1
-        if summary.get("t50_s"):
-            temps = [float(t) for t in summary["t50_s"]]
-            axes[k].plot(temps, list(summary["t50_s"].values()), "o-")
-            axes[k].set_xlabel("temperature (K)")
-            axes[k].set_ylabel("half-rise time (s)")
-            axes[k].set_title("Rise-time thermometry")
+        figure.suptitle(measurement_title("Thermometry", self, with_temperature=False).replace("\n", ": "), fontsize=10)
         figure.tight_layout()
         return {"calibration": figure}
+
+
+def calibration_panel(axis, table: pd.DataFrame) -> None:
+    """Emission above dark against T with its error bars and the fit as a smooth curve; S_r on a twin axis.
+
+    The legend sits outside the data (below the axes), so it never hides a point.
+    """
+    table = table.sort_values("temperature_k")
+    kelvin = table.temperature_k.to_numpy(dtype=float)
+    measured = axis.errorbar(kelvin, table.count_rate_s, yerr=table.count_rate_s_error, fmt="o", ms=4, capsize=2,
+                             color="#1f77b4", label="measured (±1 s.e.)")
+    fine = np.linspace(kelvin.min(), kelvin.max(), 300)
+    lines = [measured]
+    if len(kelvin) >= 2:
+        # The calibration's fit is a low-order polynomial in T through ln(signal) (or a smoothing spline):
+        # a quadratic through its fitted values redraws the polynomial exactly and a spline closely.
+        log_fit = np.log(table.fit.to_numpy(dtype=float))
+        coefficients = np.polyfit(kelvin - kelvin.mean(), log_fit, min(2, len(kelvin) - 1))
+        smooth = np.exp(np.polyval(coefficients, fine - kelvin.mean()))
+        if not np.allclose(np.polyval(coefficients, kelvin - kelvin.mean()), log_fit, atol=1e-6):
+            smooth = np.exp(np.interp(fine, kelvin, log_fit))  # a spline's values: joined, not reshaped
+        lines += axis.plot(fine, smooth, "-", color="#1f77b4", lw=1.4, label="fit of ln(rate)")
+    axis.set_yscale("log")
+    twin = axis.twinx()
+    sensitivity = table.relative_sensitivity_percent_per_k.to_numpy(dtype=float)
+    sensitivity_error = table.relative_sensitivity_uncertainty_percent_per_k.to_numpy(dtype=float)
+    lines.append(twin.errorbar(kelvin, sensitivity, yerr=np.nan_to_num(sensitivity_error), fmt="s--", ms=3.5,
+                               capsize=2, color="#d62728", label="S_r (±1σ)"))
+    twin.set_ylabel("relative sensitivity S_r (%/K)", color="#d62728")
+    axis.set_xlabel("temperature setpoint (K)")
+    axis.set_ylabel("count rate above dark (1/s)")
+    axis.set_title("Calibration curve", fontsize=10)
+    axis.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
 
 
 def analyse_thermometry(data: pd.DataFrame) -> dict:
@@ -196,19 +222,22 @@ def analyse_thermometry(data: pd.DataFrame) -> dict:
         summary["emission_trend"] = "rises with temperature" if slope > 0 else "falls with temperature"
     sweeps = data[data.kind == SWEEP]
     if len(sweeps):
-        summary["threshold_kw_cm2"] = {}
+        summary["threshold_kw_cm2"], summary["threshold_uncertainty_kw_cm2"] = {}, {}
         for kelvin, sweep in sweeps.groupby("temperature_setpoint_k"):
             try:
-                summary["threshold_kw_cm2"][f"{kelvin:g}"] = avalanche_threshold(
-                    sweep, background=background).threshold_kw_cm2
+                estimate = avalanche_threshold(sweep, background=background)
             except ValueError:
-                pass
+                continue
+            summary["threshold_kw_cm2"][f"{kelvin:g}"] = estimate.threshold_kw_cm2
+            summary["threshold_uncertainty_kw_cm2"][f"{kelvin:g}"] = estimate.threshold_uncertainty_kw_cm2
     rises = data[data.kind == RISE]
     if len(rises):
-        summary["t50_s"] = {}
+        summary["t50_s"], summary["t50_uncertainty_s"] = {}, {}
         for kelvin, trace in rises.groupby("temperature_setpoint_k"):
             try:
-                summary["t50_s"][f"{kelvin:g}"] = rise_times(trace, step_at_s=0.0).t50_s
+                times = rise_times(trace, step_at_s=0.0)
             except ValueError:
-                pass
+                continue
+            summary["t50_s"][f"{kelvin:g}"] = times.t50_s
+            summary["t50_uncertainty_s"][f"{kelvin:g}"] = times.t50_uncertainty_s
     return summary

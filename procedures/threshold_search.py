@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from .figures import s_curve_figure
+from .figures import measurement_title, s_curve_figure
 from .power_sweep import UP, PowerSweep, analyse_s_curve
 from .threshold_finder import home_in
 
@@ -48,7 +48,9 @@ class ThresholdSearch(PowerSweep):
         return summary
 
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
+        # Points sorted by intensity, numbered in the order the search took them.
+        title = measurement_title("Threshold search: adaptive S-curve", self)
         return {"threshold_search": s_curve_figure({"adaptive": data[data.direction == UP]},
-                                                   summary.get("dark_count_rate_s", 0.0), "Threshold search",
-                                                   summary.get("threshold_kw_cm2"))}
+                                                   summary.get("dark_count_rate_s", 0.0), title, summary,
+                                                   order_numbers=True)}
 

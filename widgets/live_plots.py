@@ -6,10 +6,12 @@ points is drawn a few times a second, not 10^5 times; long curves are
 decimated by pyqtgraph (peak-preserving, clipped to the view).  A view is
 picked for each procedure by the columns and images it records.
 
-The plots follow the run folder's figures: the S-curve is the count rate
-above the dark rate the run measured (points at or below it are left out, as
-on a log axis they must be), with Poisson error bars; rise traces are the
-fraction of the rise above the pre-step baseline.
+The plots follow the run folder's figures (``procedures.figures``): the
+S-curve is the count rate above the dark rate the run measured, with Poisson
+error bars, and no reading is left out: one at or below the dark rate is drawn
+at its 1-sigma noise as an open downward triangle (an upper limit), as in the
+files' figures; the local slope has its regression error bars; rise traces
+are the fraction of the rise above the pre-step baseline.
 """
 
 from __future__ import annotations
@@ -88,16 +90,26 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
         # Error bars are drawn in the plot's own (log10) coordinates: pyqtgraph does not log-transform them.
         self.error_bars = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen(_PENS[0], width=1), beam=0)
         self.curve_plot.addItem(self.error_bars)
+        # Readings at or below the dark rate: at their 1-sigma noise, as upper limits (the figures' convention).
+        self.limits = _curve(self.curve_plot, pen=None, symbol="t", symbolSize=7, symbolPen=pg.mkPen(_PENS[0]),
+                             symbolBrush=None)
+        self.legend = self.curve_plot.addLegend(offset=(-10, -10))
+        self.legend.addItem(self.points, "above dark ±1σ (Poisson)")
+        self.legend.addItem(self.limits, "at or below dark (drawn at 1σ noise)")
         self.slope = _curve(self.slope_plot, pen=pg.mkPen(_PENS[1], width=2), symbol="o", symbolSize=4,
                             symbolBrush=_PENS[1])
+        self.slope_bars = pg.ErrorBarItem(x=np.array([]), y=np.array([]), pen=pg.mkPen(_PENS[1], width=1), beam=0)
+        self.slope_plot.addItem(self.slope_bars)
         self.reset()
 
     def reset(self) -> None:
         self.data = _Columns(("intensity", "rate", "counts", "gate"))
         self.dark: list[float] = []
         self.points.setData([], [])
+        self.limits.setData([], [])
         self.error_bars.setData(x=np.array([]), y=np.array([]), top=np.array([]), bottom=np.array([]))
         self.slope.setData([], [])
+        self.slope_bars.setData(x=np.array([]), y=np.array([]), height=np.array([]))
 
     @property
     def dark_rate(self) -> float:
@@ -118,10 +130,12 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
     def redraw(self) -> None:
         columns = self.data.arrays()
         net = columns["rate"] - self.dark_rate
+        sigma = np.sqrt(np.maximum(columns["counts"], 1.0)) / columns["gate"]
         shown = net > 0
         self.points.setData(columns["intensity"][shown], net[shown])
-        self._error_bars(columns["intensity"][shown], net[shown],
-                         np.sqrt(np.maximum(columns["counts"][shown], 1.0)) / columns["gate"][shown])
+        self._error_bars(columns["intensity"][shown], net[shown], sigma[shown])
+        floor = np.where(np.isfinite(sigma) & (sigma > 0), sigma, net[shown].min() if shown.any() else 1.0)
+        self.limits.setData(columns["intensity"][~shown], floor[~shown])
         table = pd.DataFrame({"intensity_kw_cm2": columns["intensity"], "count_rate_s": columns["rate"],
                               "counts": columns["counts"], "gate_s": columns["gate"]})
         if table[["counts", "gate_s"]].isna().any().any():
@@ -132,7 +146,11 @@ class SCurvePanel(pg.GraphicsLayoutWidget):
             return
         slopes = local_slope(table, background=self.dark_rate, window=5)
         good = slopes["slope"].notna()
-        self.slope.setData(slopes["intensity_kw_cm2"][good].to_numpy(), slopes["slope"][good].to_numpy())
+        x, y = slopes["intensity_kw_cm2"][good].to_numpy(), slopes["slope"][good].to_numpy()
+        self.slope.setData(x, y)
+        bars = slopes["slope_error"][good].to_numpy()
+        known = np.isfinite(bars)
+        self.slope_bars.setData(x=np.log10(x[known]), y=y[known], height=2 * bars[known])  # log x: see above
 
 
     def _error_bars(self, intensity: np.ndarray, net: np.ndarray, sigma: np.ndarray) -> None:

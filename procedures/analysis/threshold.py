@@ -98,6 +98,7 @@ class _Fit:
     centre: float
     s_max: float
     step: float  # the local grid step in ln I at the threshold
+    parameters: tuple = ()  # (a, b, c, A, ln I_th, ln w) of the fitted step, for drawing it
 
 
 def _fit_step(x: np.ndarray, net: np.ndarray, noise: np.ndarray, window_factor: float) -> _Fit:
@@ -131,7 +132,7 @@ def _fit_step(x: np.ndarray, net: np.ndarray, noise: np.ndarray, window_factor: 
     _, slope, _, amplitude, centre, log_width = result.x
     local = np.diff(x)
     near = int(np.clip(np.searchsorted(x, centre) - 1, 0, local.size - 1))
-    return _Fit(float(centre), float(slope + amplitude / np.exp(log_width)), float(local[near]))
+    return _Fit(float(centre), float(slope + amplitude / np.exp(log_width)), float(local[near]), tuple(result.x))
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,45 @@ def _net_signal(
     else:
         noise = np.maximum(0.05 * np.abs(net), 1e-12)
     return net, noise
+
+
+@dataclass(frozen=True)
+class StepCurve:
+    """The smoothed-step fit of an S-curve (module docstring), to be drawn as the smooth curve it is."""
+
+    parameters: tuple
+
+    def emission(self, intensity_kw_cm2: np.ndarray) -> np.ndarray:
+        """Fitted signal above background at the given intensities."""
+        return np.exp(_step_model(np.asarray(self.parameters), np.log(np.asarray(intensity_kw_cm2, dtype=float))))
+
+    def slope(self, intensity_kw_cm2: np.ndarray) -> np.ndarray:
+        """Fitted local slope S = b + 2 c d + A / sqrt(d^2 + w^2) at the given intensities."""
+        _, b, c, amplitude, centre, log_width = self.parameters
+        d = np.log(np.asarray(intensity_kw_cm2, dtype=float)) - centre
+        return b + 2 * c * d + amplitude / np.sqrt(d * d + np.exp(2 * log_width))
+
+
+def fitted_step(
+    data: pd.DataFrame,
+    intensity: str = "intensity_kw_cm2",
+    signal: str = "count_rate_s",
+    *,
+    counts: str = "counts",
+    gate: str = "gate_s",
+    background: float = 0.0,
+    window_factor: float = 3.5,
+) -> StepCurve | None:
+    """The step :func:`avalanche_threshold` fits to these data, or None when it uses another estimator."""
+    if counts not in data.columns or gate not in data.columns or len(data) < 2 * _MIN_WING_POINTS:
+        return None
+    table = data.sort_values(intensity).reset_index(drop=True)
+    net, noise = _net_signal(table, signal, counts, gate, background)
+    try:
+        fit = _fit_step(np.log(table[intensity].to_numpy(dtype=float)), net, noise, window_factor)
+    except ValueError:
+        return None
+    return StepCurve(fit.parameters)
 
 
 def avalanche_threshold(

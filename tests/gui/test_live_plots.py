@@ -85,3 +85,25 @@ def test_a_bench_file_with_a_mistake_is_one_line_and_status_2(tmp_path, capsys):
         main(["--bench", str(bad)])
     assert exit_.value.code == 2
     assert "bench.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("view", ["power-sweep"], indirect=True)
+def test_readings_at_or_below_dark_are_drawn_at_their_noise_not_dropped(view):
+    rng = np.random.default_rng(11)
+    intensity = np.geomspace(1, 60, 30)
+    gate = 0.1
+    expected = 100 + np.where(intensity > 7, 1e4 * (intensity / 7) ** 3, 0.0)
+    counts = rng.poisson(expected * gate)
+    view.add("batch results", [{"intensity_kw_cm2": 0.0, "count_rate_s": 100.0, "counts": 10, "gate_s": 0.1}])
+    view.add("batch results", [{"intensity_kw_cm2": i, "count_rate_s": c / gate, "counts": int(c), "gate_s": gate}
+                               for i, c in zip(intensity, counts)])
+    view.redraw()
+    panel = view.panels["scurve"]
+    net = counts / gate - 100.0
+    above_x, above_y = panel.points.getOriginalDataset()
+    below_x, below_y = panel.limits.getOriginalDataset()
+    assert (net <= 0).any() and above_x.size + below_x.size == intensity.size  # every reading drawn
+    np.testing.assert_allclose(above_y, net[net > 0])  # dark-subtracted, as the files
+    np.testing.assert_allclose(below_y, np.sqrt(np.maximum(counts[net <= 0], 1)) / gate)
+    _, slope_y = panel.slope.getOriginalDataset()
+    assert panel.slope_bars.opts["height"].size > 0 and np.all(np.isfinite(slope_y))

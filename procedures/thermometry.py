@@ -20,6 +20,7 @@ from .analysis.threshold import avalanche_threshold
 from .hold_temperature import settle_at
 from .particle_experiment import ParticleExperiment, parse_list
 from .settling import read_when_settled
+from .threshold_finder import next_intensity
 
 DARK, EMISSION, SWEEP, RISE = -1, 0, 1, 2
 
@@ -44,6 +45,12 @@ class Thermometry(ParticleExperiment):
                                     maximum=500)
     sweep_min = FloatParameter("Sweep from", units="kW/cm^2", default=2.0, minimum=1e-3, maximum=1e5)
     sweep_max = FloatParameter("Sweep to", units="kW/cm^2", default=40.0, minimum=1e-3, maximum=1e5)
+    # The threshold moves by a few per cent over a cryostat's range (about 5 % from 150 to 300 K for the default
+    # Tm:NaYF4 particle), far less than a short uniform sweep's step: bisecting the onset resolves it.
+    refine_points = IntegerParameter("Points added near the threshold per temperature (0 for none)", default=8,
+                                     minimum=0, maximum=100)
+    refine_precision = FloatParameter("Threshold bracket to refine to (relative)", default=0.01, minimum=1e-4,
+                                      maximum=1.0)
     rise_trace = BooleanParameter("Rise trace at each temperature", default=False)
     rise_duration = FloatParameter("Rise trace length", units="s", default=2.0, minimum=0.001, maximum=600.0)
     bin_width = FloatParameter("Rise bin width", units="s", default=0.005, minimum=1e-5, maximum=1.0)
@@ -68,7 +75,7 @@ class Thermometry(ParticleExperiment):
     def execute(self) -> None:
         plan = parse_list(self.temperatures, "temperatures")
         self.controller.ramp_rate_k_per_min = self.ramp_rate
-        self.dark_rate(self.gate)
+        self.background = self.dark_rate(self.gate)
         self.aim()
         for k, kelvin in enumerate(plan):
             if self.should_stop():
@@ -114,12 +121,25 @@ class Thermometry(ParticleExperiment):
                           self.detector.count(self.gate), self.gate) for _ in range(self.repeats)]
 
     def measure_sweep(self, kelvin: float) -> list[dict]:
+        """A uniform log sweep, then up to ``refine_points`` readings bisecting the steepest part (threshold_finder)."""
         rows = []
-        for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
+        taken: list[tuple[float, float, float]] = []
+
+        def read(intensity: float) -> None:
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
             rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)),
                                   reading.counts, reading.gate_s))
+            rate, sigma = reading.counts / reading.gate_s, np.sqrt(max(reading.counts, 1)) / reading.gate_s
+            taken.append((float(intensity), rate - self.background, sigma))
+
+        for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
+            read(float(intensity))
+        for _ in range(self.refine_points if self.sweep_points >= 3 else 0):
+            intensity = next_intensity(taken, self.refine_precision)
+            if intensity is None or self.should_stop():
+                break
+            read(intensity)
         return rows
 
     def measure_rise(self, kelvin: float) -> list[dict]:

@@ -53,3 +53,21 @@ def test_threshold_and_half_rise_time_against_temperature(run_on_bench):
         assert thresholds[f"{kelvin:g}"] == pytest.approx(float(model.intensity_kw_cm2) / relative, rel=0.10)
         t50 = characteristics.rise_time(material, 10.0 * relative, kelvin, band="800nm", shell_nm=shell).t50_s
         assert half_rise[f"{kelvin:g}"] == pytest.approx(float(t50), rel=0.2)
+
+
+@pytest.mark.parametrize("sweep_points", [12, 20])
+def test_threshold_follows_the_models_shift_with_temperature_on_a_coarse_sweep(run_on_bench, sweep_points):
+    # 150 -> 300 K moves the default particle's threshold by ~5 %, a third of a 20-point sweep's step: the
+    # points bisecting the onset must resolve it, not return the same grid bracket at every temperature.
+    run = run_on_bench(Thermometry, temperatures="300,150", sweep_points=sweep_points, hold=5.0, repeats=1)
+    material, shell, relative = particle_model(run)
+    measured = run.summary["threshold_kw_cm2"]
+    errors = run.summary["threshold_uncertainty_kw_cm2"]
+    model = {k: float(characteristics.avalanche_threshold(material, float(k), band="800nm", shell_nm=shell)
+                      .intensity_kw_cm2) / relative for k in ("300", "150")}
+    for kelvin in model:
+        assert abs(measured[kelvin] - model[kelvin]) <= 2 * errors[kelvin]
+    shift, model_shift = (np.log(values["150"] / values["300"]) for values in (measured, model))
+    assert 0.4 * model_shift <= shift <= 1.6 * model_shift
+    sweeps = run.data().query("kind == 1")
+    assert sweeps.groupby("temperature_setpoint_k").size().max() <= sweep_points + Thermometry.refine_points.default

@@ -11,44 +11,35 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
+from pymeasure.experiment import Parameter
 
-from .analysis.rise import decay_time, rise_times
+from .analysis.rise import decay_estimate, rise_times, trace_signal
 from .analysis.threshold import avalanche_threshold
 from .particle_experiment import ParticleExperiment, parse_list
+from .rise_parameters import RiseParameters
 
 RISE, DECAY, LOCATE, DARK = 1, -1, 0, -2
 
+#: Traces before a rise may be judged too faint to time, and the significance (Poisson sigma of its signal over
+#: the whole trace) it must be able to reach within ``max_repeats`` traces to be worth them.
+MIN_TRACES, TIMEABLE_SIGMA = 4, 5.0
 
-class RiseTime(ParticleExperiment):
+
+class RiseTime(RiseParameters, ParticleExperiment):
     """Binned rise and decay traces at intensities around the threshold; t50, t90 and decay times."""
 
     NAME = "rise-time"
 
     intensities = Parameter("Intensities (kW/cm^2, comma-separated, or auto)", default="auto")
     auto_factors = Parameter("Factors of the threshold for auto", default="0.97,1.0,1.05,1.1,1.25,1.5,2.0")
-    target_counts = IntegerParameter("Signal counts to collect per intensity", default=10000, minimum=1,
-                                     maximum=10**9)
-    max_repeats = IntegerParameter("Most traces summed per intensity", default=24, minimum=1, maximum=10000)
-    bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)
-    rise_duration = FloatParameter("Rise trace length", units="s", default=3.0, minimum=0.001, maximum=600.0)
-    decay_bin_width = FloatParameter("Decay bin width", units="s", default=2e-4, minimum=1e-6, maximum=1.0)
-    decay_duration = FloatParameter("Decay trace length", units="s", default=0.02, minimum=1e-4, maximum=600.0)
-    pre_trigger = FloatParameter("Baseline before each step", units="s", default=0.05, minimum=0.0, maximum=10.0)
-    dark_wait = FloatParameter("Dark time before each rise", units="s", default=1.0, minimum=0.0, maximum=600.0)
 
     #: ``gate_s`` is the counting time of the row: a trace's bin, or a threshold-search reading's whole time.
-    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "gate_s"]
+    #: ``traces``: how many traces a trace row sums; ``dark_s``: the longest dark time before any of them.
+    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "gate_s", "traces", "dark_s"]
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
-        most = self.detector.limits.max_bins
-        for what, length, width in (("rise trace", self.rise_duration, self.bin_width),
-                                    ("decay trace", self.decay_duration, self.decay_bin_width)):
-            bins = int(round((self.pre_trigger + length) / width))
-            if bins > most:
-                raise ValueError(f"a {what} of {bins} bins ({self.pre_trigger + length:g} s in {width:g} s bins) is "
-                                 f"more than {self.detector.name} records ({most}); use wider bins")
+        self.check_trace_bins(self.detector.limits.max_bins, self.detector.name)
         self.check_powers(self.search_intensity)
         if self.intensities.strip().lower() != "auto":
             self.check_powers(*parse_list(self.intensities, "intensities"))
@@ -57,7 +48,8 @@ class RiseTime(ParticleExperiment):
 
     def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
         return {"intensity_kw_cm2": intensity_kw_cm2, "phase": DARK if kind == "dark" else LOCATE,
-                "time_s": self.clock.now(), "counts": counts, "gate_s": seconds}
+                "time_s": self.clock.now(), "counts": counts, "gate_s": seconds,
+                "traces": 0, "dark_s": 0.0}
 
     def execute(self) -> None:
         if self.intensities.strip().lower() == "auto":
@@ -71,6 +63,8 @@ class RiseTime(ParticleExperiment):
         else:
             self.aim()
             plan = parse_list(self.intensities, "intensities")
+        # Brightest first: the decays timed there set the dark waits of the faint ones, where they are too faint.
+        plan = sorted(plan, reverse=True)
         self.pump.set_power(0.0)
         self.pump.ensure_emission()
         for k, intensity in enumerate(plan):
@@ -81,27 +75,41 @@ class RiseTime(ParticleExperiment):
             self.progress((k + 1) / len(plan))
 
     def rise_and_decay(self, intensity: float) -> list[dict]:
-        """Rise and decay traces at one intensity, summed until the rise holds ``target_counts`` of signal."""
+        """Rise and decay traces at one intensity, summed until the rise holds ``target_counts`` of signal.
+
+        After each trace the signal per trace says how many traces the target
+        needs; up to ``max_repeats`` are taken, so the budget goes where the
+        signal is weakest.  Each row records how many traces it sums
+        (``traces``) and the longest dark time before them (``dark_s``).
+        """
         watts = self.power_for(intensity)
         rise = decay = None
-        for _ in range(self.max_repeats):
+        traces, dark_s = 0, 0.0
+        while traces < self.max_repeats:
             self.pump.set_power(0.0)
-            self.wait(self.dark_wait)
+            wait = self.dark_time()
+            self.wait(wait)
+            dark_s = max(dark_s, wait)
             counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
             rise = counts if rise is None else rise + counts
             counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
             decay = counts if decay is None else decay + counts
-            if self.signal_counts(rise) >= self.target_counts or self.should_stop():
+            traces += 1
+            self.note_decay(decay)
+            signal, noise = self.signal_and_noise(rise)
+            if signal >= self.target_counts or self.should_stop():
                 break
-        return self.trace_rows(intensity, RISE, rise, self.bin_width) + self.trace_rows(
-            intensity, DECAY, decay, self.decay_bin_width)
+            # A rise that would stay fainter than TIMEABLE_SIGMA even after every allowed trace is not timed:
+            # the rest of its budget would buy nothing, so it stops here and its record says why.
+            if traces >= MIN_TRACES and signal * np.sqrt(self.max_repeats / traces) < TIMEABLE_SIGMA * noise:
+                break
+        extra = {"traces": traces, "dark_s": dark_s}
+        return self.trace_rows(intensity, RISE, rise, self.bin_width, **extra) + self.trace_rows(
+            intensity, DECAY, decay, self.decay_bin_width, **extra)
 
     def signal_counts(self, trace: np.ndarray) -> float:
-        """Counts above the pre-step baseline in the second half of a rise trace (a faintness measure)."""
-        baseline_bins = max(1, int(round(self.pre_trigger / self.bin_width)))
-        baseline = trace[:baseline_bins].mean()
-        late = trace[len(trace) // 2:]
-        return float(late.sum() - baseline * late.size)
+        """Counts above the pre-step baseline after the pump step, over the whole summed rise trace."""
+        return self.signal_and_noise(trace)[0]
 
     def trace_across_step(self, to_watts: float, bin_s: float, duration_s: float) -> np.ndarray:
         """Binned counts across a step of the pump to ``to_watts`` after the pre-trigger baseline."""
@@ -111,13 +119,13 @@ class RiseTime(ParticleExperiment):
         self.pump.set_power(to_watts)
         return np.asarray(self.detector.read_trace(), dtype=np.int64)
 
-    def trace_rows(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float) -> list[dict]:
-        times = (np.arange(len(counts)) + 0.5) * bin_s - self.pre_trigger
-        return [{"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "gate_s": bin_s}
-                for t, c in zip(times, counts)]
+    def trace_rows(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float, **extra) -> list[dict]:
+        times = self.bin_times(len(counts), bin_s)
+        return [{"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "gate_s": bin_s,
+                 **extra} for t, c in zip(times, counts)]
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
-        summary = analyse_rise_traces(data[data.phase.isin([RISE, DECAY])])
+        summary = analyse_rise_traces(data[data.phase.isin([RISE, DECAY])], self.target_counts, self.max_repeats)
         located = data[data.phase == LOCATE]
         if len(located) >= 4:
             dark = data[data.phase == DARK]
@@ -157,31 +165,99 @@ class RiseTime(ParticleExperiment):
         return {"rise_traces": figure}
 
 
-def analyse_rise_traces(data: pd.DataFrame) -> dict:
-    """t50/t90 and decay time per intensity from a table of RISE/DECAY traces."""
+#: One-sided confidence of a rise-time limit, and its z (normal): a time this uncertain is given as a limit.
+LIMIT_CONFIDENCE, LIMIT_Z = 0.95, 1.645
+
+
+def _budget(rise: pd.DataFrame, target_counts: int | None, max_repeats: int | None) -> dict:
+    """How many traces an intensity summed, its signal counts against the target, and why it stopped."""
+    if "traces" not in rise or rise.traces.isna().all():
+        return {}
+    traces = int(rise.traces.iloc[0])
+    ordered = rise.sort_values("time_s")
+    counts = ordered.counts.to_numpy(dtype=float)
+    bin_s = float(ordered.gate_s.iloc[0])
+    baseline_bins = int((ordered.time_s < 0).sum())
+    signal, noise = trace_signal(counts, baseline_bins)
+    # The plateau rate per trace: the last fifth of the trace above the baseline (what a count target costs).
+    tail = counts[-max(3, len(counts) // 5):]
+    plateau = (tail.mean() - counts[:max(1, baseline_bins)].mean()) / (bin_s * max(traces, 1))
+    row = {"traces": traces, "dark_s": float(rise.dark_s.iloc[0]), "signal_counts": signal,
+           "signal_sigma": signal / noise if noise > 0 else float("nan"), "plateau_rate_s": float(plateau)}
+    if target_counts is None:
+        return row
+    row["target_counts"] = target_counts
+    if signal >= target_counts:
+        row["stopped"] = "target reached"
+    else:
+        per_trace = signal / max(traces, 1)
+        needed = f"{int(np.ceil(target_counts / per_trace))} traces" if per_trace > 0 else "no signal yet"
+        if max_repeats is not None and traces >= max_repeats:
+            row["stopped"] = (f"max_repeats ({max_repeats}) reached with {signal / target_counts:.0%} of the target; "
+                              f"the target needs {needed}")
+        elif max_repeats is not None and traces >= MIN_TRACES and (
+                signal * np.sqrt(max_repeats / traces) < TIMEABLE_SIGMA * noise):
+            row["stopped"] = (f"too faint: {row['signal_sigma']:.1f} sigma after {traces} traces, under "
+                              f"{TIMEABLE_SIGMA:g} sigma even after max_repeats ({max_repeats})")
+        else:
+            row["stopped"] = f"stopped with {signal / target_counts:.0%} of the target"
+    return row
+
+
+def analyse_rise_traces(data: pd.DataFrame, target_counts: int | None = None, max_repeats: int | None = None) -> dict:
+    """t50/t90 and decay time per intensity from a table of RISE/DECAY traces.
+
+    A time only a limit (a crossing in the first bin, or an uncertainty above
+    half the time) goes to ``t50_limit_s`` / ``t90_limit_s`` as a one-sided
+    95 % bound with its side, never into ``t50_s`` / ``t90_s``; a decay that
+    fell within the first bin or not within the trace goes to
+    ``decay_time_limit_s``.
+    """
     rows = []
     for intensity, group in data.groupby("intensity_kw_cm2"):
         rise = group[group.phase == RISE]
         decay = group[group.phase == DECAY]
-        row = {"intensity_kw_cm2": float(intensity)}
+        row = {"intensity_kw_cm2": float(intensity), **_budget(rise, target_counts, max_repeats)}
         try:
-            row.update(rise_times(rise, step_at_s=0.0).as_dict())
+            estimate = rise_times(rise, step_at_s=0.0)
+            row.update(estimate.as_dict())
+            for column in ("t50", "t90"):
+                value, error = row[f"{column}_s"], row[f"{column}_uncertainty_s"]
+                side = row.pop(f"{column}_limit")
+                if side or not np.isfinite(error) or error > 0.5 * value:
+                    bound = value if side else value + LIMIT_Z * error if np.isfinite(error) else float("nan")
+                    row[f"{column}_s"] = float("nan")
+                    if np.isfinite(bound):
+                        row[f"{column}_limit_s"] = {"side": "upper", "value_s": float(bound),
+                                                    "confidence": LIMIT_CONFIDENCE}
         except ValueError as error:
             row["rise_error"] = str(error)
         if len(decay):
             try:
-                row["decay_time_s"] = decay_time(decay, step_at_s=0.0)
+                found = decay_estimate(decay, step_at_s=0.0)
+                if found.limit:
+                    row["decay_time_limit_s"] = {"side": found.limit, "value_s": found.decay_time_s}
+                else:
+                    row["decay_time_s"] = found.decay_time_s
             except ValueError as error:
                 row["decay_error"] = str(error)
         rows.append(row)
     table = pd.DataFrame(rows)
     summary = {"rises": rows}
+    for column in ("t50", "t90"):
+        if f"{column}_s" in table and table[f"{column}_s"].notna().any():
+            summary[f"{column}_s"] = {f"{r.intensity_kw_cm2:.4g}": getattr(r, f"{column}_s")
+                                      for r in table.itertuples() if pd.notna(getattr(r, f"{column}_s"))}
+        limits = {f"{r['intensity_kw_cm2']:.4g}": r[f"{column}_limit_s"] for r in rows if f"{column}_limit_s" in r}
+        if limits:
+            summary[f"{column}_limit_s"] = limits
     if "t90_s" in table and table.t90_s.notna().any():
-        summary["t90_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t90_s for r in table.itertuples() if pd.notna(r.t90_s)}
-        summary["t50_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t50_s for r in table.itertuples() if pd.notna(r.t50_s)}
         summary["slowest_rise_intensity_kw_cm2"] = float(table.loc[table.t90_s.idxmax(), "intensity_kw_cm2"])
         summary["slowest_t90_s"] = float(table.t90_s.max())
-    if "decay_time_s" in table:
+    if "decay_time_s" in table and table.decay_time_s.notna().any():
         summary["decay_time_s"] = {f"{r.intensity_kw_cm2:.4g}": r.decay_time_s for r in table.itertuples()
                                    if pd.notna(getattr(r, "decay_time_s", float("nan")))}
+    limits = {f"{r['intensity_kw_cm2']:.4g}": r["decay_time_limit_s"] for r in rows if "decay_time_limit_s" in r}
+    if limits:
+        summary["decay_time_limit_s"] = limits
     return summary

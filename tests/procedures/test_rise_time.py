@@ -27,7 +27,10 @@ def test_rise_time_peaks_at_the_threshold_and_matches_the_model_above_it(run_on_
     for row, t50, t90 in zip(well_above, model.t50_s, model.t90_s):
         assert row["t50_s"] == pytest.approx(t50, rel=0.10)
         assert row["t90_s"] == pytest.approx(t90, rel=0.25)
-        assert row["decay_time_s"] < row["t50_s"]  # no avalanche on the way down
+        # No avalanche on the way down: the decay (a value, or an upper limit when it fell within one bin) is fast.
+        decay = row.get("decay_time_s", row.get("decay_time_limit_s", {}).get("value_s"))
+        assert decay is None or decay < row["t50_s"]
+    assert any("decay_time_s" in r or "decay_time_limit_s" in r for r in well_above)
 
     data = run.data()
     rises, decays = data[data.phase == RISE], data[data.phase == DECAY]

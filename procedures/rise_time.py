@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import Parameter
 
-from .analysis.rise import decay_estimate, rise_times, trace_signal
+from .analysis.rise import decay_estimate, rise_curve, rise_times, trace_signal
 from .analysis.threshold import avalanche_threshold
 from .particle_experiment import ParticleExperiment, parse_list
 from .rise_parameters import RiseParameters
@@ -137,32 +137,76 @@ class RiseTime(RiseParameters, ParticleExperiment):
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
         from .figures import subplots
 
-        figure, (traces, times) = subplots(1, 2, figsize=(11, 4.4))
+        figure, (traces, times) = subplots(1, 2, figsize=(11, 5.0))
         rises = data[data.phase == RISE]
-        for intensity, trace in rises.groupby("intensity_kw_cm2"):
+        records = {round(r["intensity_kw_cm2"], 9): r for r in summary.get("rises", [])}
+        for k, (intensity, trace) in enumerate(sorted(rises.groupby("intensity_kw_cm2"), key=lambda g: g[0])):
+            trace = trace.sort_values("time_s")
+            record = records.get(round(float(intensity), 9), {})
             baseline = trace.counts[trace.time_s < 0].mean() if (trace.time_s < 0).any() else 0.0
-            rise = max(trace.counts.tail(max(3, len(trace) // 5)).mean() - baseline, 1e-12)
-            traces.plot(trace.time_s, (trace.counts - baseline) / rise, lw=1, label=f"{intensity:.3g} kW/cm²")
+            span = record.get("plateau", float("nan")) - record.get("baseline", float("nan"))
+            if not span > 0:
+                span = max(trace.counts.tail(max(3, len(trace) // 5)).mean() - baseline, 1e-12)
+            # Faint traces are merged (to ~25 counts of rise per point, at most down to 60 points) for the eye;
+            # the fit used every bin.  Each trace is offset by one.
+            merge = int(np.clip(np.ceil(25.0 / span), 1, max(1, len(trace) // 60)))
+            usable = len(trace) // merge * merge
+            t = trace.time_s.to_numpy()[:usable].reshape(-1, merge).mean(axis=1)
+            y = (trace.counts.to_numpy(dtype=float)[:usable].reshape(-1, merge).mean(axis=1) - baseline) / span
+            label = f"{intensity:.3g} kW/cm² ({record.get('traces', '?')} traces)"
+            after = t > 0  # a log time axis: rises from ms to s all readable; the baseline is the offset line
+            # A trace too faint to fit is noise about its offset: clipped so that it cannot hide its neighbours.
+            line, = traces.plot(t[after], np.clip(y[after], -0.4, 1.4) + k, ".", ms=3, label=label)
+            traces.axhline(k, color=line.get_color(), lw=0.5, alpha=0.5)
+            curve = rise_curve(trace, step_at_s=0.0)
+            if curve is not None:
+                fine = np.geomspace(t[after][0], t[-1], 400)
+                traces.plot(fine, curve(fine) + k, "-", color=line.get_color(), lw=1.2)
+            else:
+                traces.text(t[-1], k + 0.5, "too faint to time", fontsize=7, ha="right", color=line.get_color())
+        traces.set_xscale("log")
         traces.set_xlabel("time after the pump step (s)")
-        traces.set_ylabel("fraction of the rise (dark subtracted)")
-        traces.set_title("Rise traces")
-        traces.legend(fontsize=7)
+        traces.set_ylabel("fraction of the rise (dark subtracted), offset by one per intensity")
+        traces.set_title("Rise traces and their Richards fits")
+        traces.legend(fontsize=6, loc="upper left")
+        self.draw_slowing_down(times, summary)
+        figure.tight_layout()
+        return {"rise_traces": figure}
+
+    @staticmethod
+    def draw_slowing_down(axes, summary: dict) -> None:
+        """t50 and t90 against intensity, with error bars, limits as arrows and the threshold marked."""
         table = pd.DataFrame(summary.get("rises", []))
-        if "t90_s" in table and table.t90_s.notna().any():
-            for column, marker in (("t90", "o-"), ("t50", "s-")):
+        if table.empty:
+            return
+        for column, marker, colour in (("t90", "o", "#1f77b4"), ("t50", "s", "#d62728")):
+            if f"{column}_s" in table:
                 timed = table.dropna(subset=[f"{column}_s"])
                 # On a log axis an error bar longer than the value would reach below zero: cap it there.
                 lower = np.minimum(timed[f"{column}_uncertainty_s"], 0.9 * timed[f"{column}_s"])
-                times.errorbar(timed.intensity_kw_cm2, timed[f"{column}_s"],
-                               yerr=[lower, timed[f"{column}_uncertainty_s"]], fmt=marker, label=column)
-            times.set_xscale("log")
-            times.set_yscale("log")
-            times.set_xlabel("peak intensity (kW/cm²)")
-            times.set_ylabel("time (s)")
-            times.set_title("Critical slowing down")
-            times.legend()
-        figure.tight_layout()
-        return {"rise_traces": figure}
+                axes.errorbar(timed.intensity_kw_cm2, timed[f"{column}_s"],
+                              yerr=[lower, timed[f"{column}_uncertainty_s"]], fmt=marker + "-", color=colour,
+                              label=column, capsize=2)
+            for record in summary.get("rises", []):
+                limit = record.get(f"{column}_limit_s")
+                if limit:
+                    up = limit["side"] == "lower"
+                    axes.errorbar([record["intensity_kw_cm2"]], [limit["value_s"]], yerr=[[0.0 if up else
+                                  0.4 * limit["value_s"]], [0.6 * limit["value_s"] if up else 0.0]],
+                                  lolims=up, uplims=not up, fmt=marker, mfc="none", color=colour)
+        faint = [r["intensity_kw_cm2"] for r in summary.get("rises", []) if "rise_error" in r]
+        if faint:
+            axes.plot([], [], " ", label=f"too faint to time: {', '.join(f'{i:.3g}' for i in faint)} kW/cm²")
+            for intensity in faint:
+                axes.axvline(intensity, color="0.7", ls=":", lw=1)
+        if "threshold_kw_cm2" in summary:
+            axes.axvline(summary["threshold_kw_cm2"], color="k", ls="--", lw=1, label="threshold (located)")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("peak intensity (kW/cm²)")
+        axes.set_ylabel("time after the step (s)")
+        axes.set_title("Critical slowing down (open: one-sided 95 % limits)")
+        axes.legend(fontsize=7)
 
 
 #: One-sided confidence of a rise-time limit, and its z (normal): a time this uncertain is given as a limit.

@@ -99,7 +99,7 @@ def _isotonic_times(t, after, baseline, plateau):
     return _crossing(t, monotone, baseline + 0.5 * span), _crossing(t, monotone, baseline + 0.9 * span)
 
 
-def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
+def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess, with_shape: bool = False):
     """Weighted least-squares Richards fit above the baseline; returns (t50, t90, their 2x2 covariance, amplitude)."""
     span = plateau - baseline
     guess_width = max((t90_guess - t50_guess) / 2.0, t[1] - t[0]) if np.isfinite(t90_guess - t50_guess) else t[-1] / 20
@@ -125,6 +125,8 @@ def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
         shifted = parameters.copy()
         shifted[j] += step
         jacobian[:, j] = (times(shifted) - estimate) / step
+    if with_shape:
+        return estimate, jacobian @ covariance @ jacobian.T, amplitude, (t0, width, nu)
     return estimate, jacobian @ covariance @ jacobian.T, amplitude
 
 
@@ -175,6 +177,23 @@ def rise_times(
     first = float(t[0])
     return RiseEstimate(t50_iso, t90_iso, float(spread[0]), float(spread[1]), baseline / factor, plateau / factor,
                         "isotonic", "upper" if t50_iso == first else "", "upper" if t90_iso == first else "")
+
+
+def rise_curve(trace: pd.DataFrame, time: str = "time_s", signal: str = "counts", *, step_at_s: float = 0.0,
+               plateau_fraction: float = 0.2):
+    """The Richards fit of a rise trace as a function of time after the step, from 0 to 1 (None if it fails).
+
+    For drawing: the same preparation and fit as :func:`rise_times`.
+    """
+    times = trace[time].to_numpy(dtype=float)
+    counts = trace[signal].to_numpy(dtype=float)
+    try:
+        t, after, baseline, plateau, _ = _prepare(times, counts, step_at_s, plateau_fraction)
+        t50, t90 = _isotonic_times(t, after, baseline, plateau)
+        _, _, amplitude, (t0, width, nu) = _fit_richards(t, after, baseline, plateau, t50, t90, with_shape=True)
+    except (RuntimeError, ValueError):
+        return None
+    return lambda x: richards(np.asarray(x, dtype=float), 1.0, t0, width, nu)
 
 
 def trace_signal(counts: np.ndarray, baseline_bins: int) -> tuple[float, float]:

@@ -68,7 +68,7 @@ def assert_budget_records(summary: dict, target: int, max_repeats: int) -> None:
             assert row["traces"] == max_repeats and row["signal_counts"] < target
         else:
             assert row["stopped"].startswith("too faint"), row["stopped"]
-            assert row["traces"] == MIN_TRACES < max_repeats
+            assert MIN_TRACES <= row["traces"] < max_repeats
             assert row["signal_sigma"] * np.sqrt(max_repeats / row["traces"]) < TIMEABLE_SIGMA
             assert "t90_s" not in summary or f"{row['intensity_kw_cm2']:.4g}" not in summary["t90_s"]
 

@@ -208,7 +208,9 @@ def analyse_thermometry(data: pd.DataFrame) -> dict:
         summary["t50_s"] = {}
         for kelvin, trace in rises.groupby("temperature_setpoint_k"):
             try:
-                summary["t50_s"][f"{kelvin:g}"] = rise_times(trace, step_at_s=0.0).t50_s
+                estimate = rise_times(trace, step_at_s=0.0)
             except ValueError:
-                pass
+                continue
+            if not estimate.t50_limit:  # a first-bin crossing is a limit, not a value
+                summary["t50_s"][f"{kelvin:g}"] = estimate.t50_s
     return summary

@@ -50,23 +50,28 @@ class RiseParameters:
                 raise ValueError(f"a {what} of {bins} bins ({self.pre_trigger + length:g} s in {width:g} s bins) is "
                                  f"more than {counter} records ({most}); use wider bins")
 
-    def dark_time(self) -> float:
-        """Dark time before the next rise: ``dark_decays`` times the longest decay measured so far in the run
-        (a decay limit counts as its bound), at most ``dark_wait``; ``dark_wait`` until a decay is measured."""
-        longest = getattr(self, "_longest_decay_s", None)
-        if not self.dark_decays or longest is None:
+    def dark_time(self, longest_decay_s: float | None) -> float:
+        """Dark time before a rise: ``dark_decays`` times the longest decay measured (a decay limit counts as
+        its bound), at most ``dark_wait``; ``dark_wait`` while no decay is measured."""
+        if not self.dark_decays or longest_decay_s is None:
             return self.dark_wait
-        return min(self.dark_wait, self.dark_decays * longest)
+        return min(self.dark_wait, self.dark_decays * longest_decay_s)
 
-    def note_decay(self, decay: np.ndarray) -> None:
-        """Keep the longest decay time measured (from a summed decay trace), for :meth:`dark_time`."""
+    def measured_decay(self, decay: np.ndarray) -> float | None:
+        """The decay time of a summed decay trace (its bound if only a limit; None if too faint or no fall)."""
         try:
             estimate = decay_estimate(pd.DataFrame({"time_s": self.bin_times(len(decay), self.decay_bin_width),
                                                     "counts": decay}))
         except ValueError:
-            return  # too faint to time: the dark time stays as it was
-        if estimate.limit != "lower":
-            self._longest_decay_s = max(getattr(self, "_longest_decay_s", 0.0), estimate.decay_time_s)
+            return None
+        return None if estimate.limit == "lower" else estimate.decay_time_s
+
+    def note_decay(self, decay: np.ndarray) -> None:
+        """Keep the longest decay of the run's committed points (from each point's summed decay trace only, so
+        that a resumed run, which replays the points' rows, decides alike)."""
+        found = self.measured_decay(decay)
+        if found is not None:
+            self._longest_decay_s = max(getattr(self, "_longest_decay_s", 0.0), found)
 
     def bin_times(self, bins: int, bin_s: float) -> np.ndarray:
         """Bin centres of a trace, from the pump step."""

@@ -71,7 +71,8 @@ class RiseTime(RiseParameters, ParticleExperiment):
             if self.should_stop():
                 break
             self.phase("rise traces", k / len(plan), detail=f"{intensity:.3g} kW/cm^2, {k + 1} of {len(plan)}")
-            self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
+            rows = self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
+            self.note_decay(np.array([r["counts"] for r in rows if r["phase"] == DECAY]))
             self.progress((k + 1) / len(plan))
 
     def rise_and_decay(self, intensity: float) -> list[dict]:
@@ -85,9 +86,10 @@ class RiseTime(RiseParameters, ParticleExperiment):
         watts = self.power_for(intensity)
         rise = decay = None
         traces, dark_s = 0, 0.0
+        longest = getattr(self, "_longest_decay_s", None)  # the run's, from committed points
         while traces < self.max_repeats:
             self.pump.set_power(0.0)
-            wait = self.dark_time()
+            wait = self.dark_time(longest)
             self.wait(wait)
             dark_s = max(dark_s, wait)
             counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
@@ -95,7 +97,9 @@ class RiseTime(RiseParameters, ParticleExperiment):
             counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
             decay = counts if decay is None else decay + counts
             traces += 1
-            self.note_decay(decay)
+            found = self.measured_decay(decay)  # this point's own decay serves its later traces at once
+            if found is not None:
+                longest = max(longest or 0.0, found)
             signal, noise = self.signal_and_noise(rise)
             if signal >= self.target_counts or self.should_stop():
                 break

@@ -8,7 +8,8 @@ count target at the rate the point measured, plus the time to 90 % of the
 steady emission (t90, from the physics engine, at the intensity the aimed
 particle sees) for every point with the pump on.  For a rise-time
 intensity, the target is the procedure's signal counts above the
-baseline, collected at the measured plateau rate above it.  The ratio bench
+baseline (or what it collected, if less), at the measured plateau rate
+per trace above it.  The ratio bench
 time / floor says how much of the bench time goes to waiting and counting
 beyond what the data needs; fixed costs (dark point, aiming, locating) are
 the bench time before the first swept point (the dark point's share printed beside it).  Target: each ratio <= 1.3,
@@ -28,8 +29,7 @@ import pandas as pd  # noqa: E402
 
 from anplab.procedures.base import open_bench  # noqa: E402
 from anplab.procedures.power_sweep import DARK, PowerSweep  # noqa: E402
-from anplab.procedures.rise_time import DARK as RISE_DARK  # noqa: E402
-from anplab.procedures.rise_time import LOCATE, RISE, RiseTime  # noqa: E402
+from anplab.procedures.rise_time import LOCATE, RiseTime  # noqa: E402
 from anplab.procedures.runner import load_data, run_procedure  # noqa: E402
 from anplab.procedures.threshold_search import ThresholdSearch  # noqa: E402
 from anplab.simulated.physics import characteristics  # noqa: E402
@@ -65,22 +65,16 @@ def sweep_floor(bench, data: pd.DataFrame, target_counts: int) -> float:
     return float(counting.sum() + t90(bench, rows.intensity_kw_cm2.to_numpy(dtype=float)).sum())
 
 
-def rise_floor(bench, procedure: RiseTime, data: pd.DataFrame) -> float:
-    """Counting floor of the rise traces: target signal at the measured plateau rate, plus t90, per intensity."""
-    dark_rows = data[data.phase == RISE_DARK]
-    dark_rate = float(dark_rows.counts.sum() / dark_rows.gate_s.sum()) if len(dark_rows) else 0.0
+def rise_floor(bench, procedure: RiseTime, summary: dict, data: pd.DataFrame) -> float:
+    """Counting floor of the rise traces: per intensity, the signal it collected (at most its target) at its
+    measured plateau rate per trace, plus t90 (the number of traces summed is recorded, not guessed)."""
     floor = 0.0
-    for intensity, trace in data[data.phase == RISE].groupby("intensity_kw_cm2"):
-        counts = trace.sort_values("time_s").counts.to_numpy(dtype=float)
-        bin_s = float(trace.gate_s.iloc[0])
-        baseline = counts[: max(1, int(round(procedure.pre_trigger / bin_s)))].mean()
-        # The summed trace adds one trace per repeat: the baseline says how many (dark counts per bin per trace).
-        repeats = max(1.0, round(baseline / (dark_rate * bin_s))) if dark_rate > 0 else 1.0
-        late = counts[len(counts) // 2:]
-        net_rate = (late.sum() - baseline * late.size) / (late.size * bin_s * repeats)
-        if net_rate <= 0:
-            continue  # no signal above baseline to count (too faint to time): it has no finite floor
-        floor += procedure.target_counts / net_rate + float(t90(bench, np.array([float(intensity)]))[0])
+    for row in summary["rises"]:
+        rate = row.get("plateau_rate_s", float("nan"))
+        if not rate > 0 or not row.get("signal_counts", 0) > 0:
+            continue  # no signal above baseline: nothing the point needed to count (its bench time is waste)
+        wanted = min(procedure.target_counts, row["signal_counts"])
+        floor += wanted / rate + float(t90(bench, np.array([row["intensity_kw_cm2"]]))[0])
     located = data[data.phase == LOCATE].assign(count_rate_s=lambda d: d.counts / d.gate_s)
     if len(located):
         floor += sweep_floor(bench, located, 400)
@@ -96,7 +90,7 @@ def measure(name: str, cls, parameters: dict, out: str) -> dict:
         bench_time = bench.clock.now() - start
         data = load_data(outcome.folder)
         if isinstance(procedure, RiseTime):
-            floor = rise_floor(bench, procedure, data)
+            floor = rise_floor(bench, procedure, outcome.summary, data)
             fixed = dark_s = float("nan")
         else:
             floor = sweep_floor(bench, data, procedure.min_counts)

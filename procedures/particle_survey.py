@@ -34,6 +34,7 @@ from .analysis.survey import (
 from .analysis.threshold import avalanche_threshold
 from .hold_temperature import settle_at
 from .particle_experiment import ParticleExperiment, parse_list, parse_xy
+from .rise_parameters import RiseParameters, with_default
 from .rise_time import DECAY as TRACE_DECAY
 from .rise_time import RiseTime
 from .scanning import locate_particle, scan_image
@@ -45,7 +46,7 @@ SAME_PARTICLE_UM = 0.6
 TILE_OVERLAP_UM = 0.6
 
 
-class ParticleSurvey(ParticleExperiment):
+class ParticleSurvey(RiseParameters, ParticleExperiment):
     """Every particle of a field: threshold, S-curve and rise time of each, with their spread over the field."""
 
     NAME = "particle-survey"
@@ -79,15 +80,10 @@ class ParticleSurvey(ParticleExperiment):
     hold = FloatParameter("Hold within the band", units="s", default=10.0, minimum=0.0, maximum=3600.0)
     stability_timeout = FloatParameter("Longest wait for stability", units="s", default=1800.0, minimum=1.0,
                                        maximum=86400.0)
-    # The rise-trace settings of the rise-time experiment, whose trace-taking steps this survey reuses.
-    target_counts = IntegerParameter("Signal counts to collect per rise", default=5000, minimum=1, maximum=10**9)
-    max_repeats = IntegerParameter("Most traces summed per rise", default=4, minimum=1, maximum=10000)
-    bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)
-    rise_duration = FloatParameter("Rise trace length", units="s", default=2.0, minimum=0.001, maximum=600.0)
-    decay_bin_width = FloatParameter("Decay bin width", units="s", default=2e-4, minimum=1e-6, maximum=1.0)
-    decay_duration = FloatParameter("Decay trace length", units="s", default=0.02, minimum=1e-4, maximum=600.0)
-    pre_trigger = FloatParameter("Baseline before each step", units="s", default=0.05, minimum=0.0, maximum=10.0)
-    dark_wait = FloatParameter("Dark time before each rise", units="s", default=1.0, minimum=0.0, maximum=600.0)
+    # The rise-trace settings are the rise-time experiment's (RiseParameters); a survey's rises are fewer and shorter.
+    target_counts = with_default(RiseParameters.target_counts, 5000, "Signal counts to collect per rise")
+    max_repeats = with_default(RiseParameters.max_repeats, 4, "Most traces summed per rise")
+    rise_duration = with_default(RiseParameters.rise_duration, 2.0)
 
     DATA_COLUMNS = ["particle", "kind", "x_um", "y_um", "intensity_kw_cm2", "temperature_k", "time_s", "counts",
                     "gate_s", "threshold_kw_cm2"]
@@ -110,13 +106,7 @@ class ParticleSurvey(ParticleExperiment):
                           self.max_intensity * max(factors + [self.rise_factor]))
         for x, y in self.tile_corners():
             self.galvo.check_reach(x, y)
-        most = self.detector.limits.max_bins
-        for what, length, width in (("rise trace", self.rise_duration, self.bin_width),
-                                    ("decay trace", self.decay_duration, self.decay_bin_width)):
-            bins = int(round((self.pre_trigger + length) / width))
-            if bins > most:
-                raise ValueError(f"a {what} of {bins} bins is more than {self.detector.name} records ({most}); "
-                                 "use wider bins")
+        self.check_trace_bins(self.detector.limits.max_bins, self.detector.name)
         self.controller = None
         kelvins = self.kelvins()
         if kelvins:

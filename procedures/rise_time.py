@@ -11,44 +11,35 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
+from pymeasure.experiment import Parameter
 
-from .analysis.rise import decay_time, rise_times
+from .analysis.rise import decay_estimate, rise_curve, rise_times, trace_signal
 from .analysis.threshold import avalanche_threshold
 from .particle_experiment import ParticleExperiment, parse_list
+from .rise_parameters import RiseParameters
 
 RISE, DECAY, LOCATE, DARK = 1, -1, 0, -2
 
+#: Traces before a rise may be judged too faint to time, and the significance (Poisson sigma of its signal over
+#: the whole trace) it must be able to reach within ``max_repeats`` traces to be worth them.
+MIN_TRACES, TIMEABLE_SIGMA = 4, 5.0
 
-class RiseTime(ParticleExperiment):
+
+class RiseTime(RiseParameters, ParticleExperiment):
     """Binned rise and decay traces at intensities around the threshold; t50, t90 and decay times."""
 
     NAME = "rise-time"
 
     intensities = Parameter("Intensities (kW/cm^2, comma-separated, or auto)", default="auto")
     auto_factors = Parameter("Factors of the threshold for auto", default="0.97,1.0,1.05,1.1,1.25,1.5,2.0")
-    target_counts = IntegerParameter("Signal counts to collect per intensity", default=10000, minimum=1,
-                                     maximum=10**9)
-    max_repeats = IntegerParameter("Most traces summed per intensity", default=24, minimum=1, maximum=10000)
-    bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)
-    rise_duration = FloatParameter("Rise trace length", units="s", default=3.0, minimum=0.001, maximum=600.0)
-    decay_bin_width = FloatParameter("Decay bin width", units="s", default=2e-4, minimum=1e-6, maximum=1.0)
-    decay_duration = FloatParameter("Decay trace length", units="s", default=0.02, minimum=1e-4, maximum=600.0)
-    pre_trigger = FloatParameter("Baseline before each step", units="s", default=0.05, minimum=0.0, maximum=10.0)
-    dark_wait = FloatParameter("Dark time before each rise", units="s", default=1.0, minimum=0.0, maximum=600.0)
 
     #: ``gate_s`` is the counting time of the row: a trace's bin, or a threshold-search reading's whole time.
-    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "gate_s"]
+    #: ``traces``: how many traces a trace row sums; ``dark_s``: the longest dark time before any of them.
+    DATA_COLUMNS = ["intensity_kw_cm2", "phase", "time_s", "counts", "gate_s", "traces", "dark_s"]
 
     def check_against_bench(self) -> None:
         self.resolve_instruments()
-        most = self.detector.limits.max_bins
-        for what, length, width in (("rise trace", self.rise_duration, self.bin_width),
-                                    ("decay trace", self.decay_duration, self.decay_bin_width)):
-            bins = int(round((self.pre_trigger + length) / width))
-            if bins > most:
-                raise ValueError(f"a {what} of {bins} bins ({self.pre_trigger + length:g} s in {width:g} s bins) is "
-                                 f"more than {self.detector.name} records ({most}); use wider bins")
+        self.check_trace_bins(self.detector.limits.max_bins, self.detector.name)
         self.check_powers(self.search_intensity)
         if self.intensities.strip().lower() != "auto":
             self.check_powers(*parse_list(self.intensities, "intensities"))
@@ -57,7 +48,8 @@ class RiseTime(ParticleExperiment):
 
     def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
         return {"intensity_kw_cm2": intensity_kw_cm2, "phase": DARK if kind == "dark" else LOCATE,
-                "time_s": self.clock.now(), "counts": counts, "gate_s": seconds}
+                "time_s": self.clock.now(), "counts": counts, "gate_s": seconds,
+                "traces": 0, "dark_s": 0.0}
 
     def execute(self) -> None:
         if self.intensities.strip().lower() == "auto":
@@ -71,37 +63,57 @@ class RiseTime(ParticleExperiment):
         else:
             self.aim()
             plan = parse_list(self.intensities, "intensities")
+        # Brightest first: the decays timed there set the dark waits of the faint ones, where they are too faint.
+        plan = sorted(plan, reverse=True)
         self.pump.set_power(0.0)
         self.pump.ensure_emission()
         for k, intensity in enumerate(plan):
             if self.should_stop():
                 break
             self.phase("rise traces", k / len(plan), detail=f"{intensity:.3g} kW/cm^2, {k + 1} of {len(plan)}")
-            self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
+            rows = self.point(f"rise-{k}", lambda: self.rise_and_decay(intensity))
+            self.note_decay(np.array([r["counts"] for r in rows if r["phase"] == DECAY]))
             self.progress((k + 1) / len(plan))
 
     def rise_and_decay(self, intensity: float) -> list[dict]:
-        """Rise and decay traces at one intensity, summed until the rise holds ``target_counts`` of signal."""
+        """Rise and decay traces at one intensity, summed until the rise holds ``target_counts`` of signal.
+
+        After each trace the signal per trace says how many traces the target
+        needs; up to ``max_repeats`` are taken, so the budget goes where the
+        signal is weakest.  Each row records how many traces it sums
+        (``traces``) and the longest dark time before them (``dark_s``).
+        """
         watts = self.power_for(intensity)
         rise = decay = None
-        for _ in range(self.max_repeats):
+        traces, dark_s = 0, 0.0
+        longest = getattr(self, "_longest_decay_s", None)  # the run's, from committed points
+        while traces < self.max_repeats:
             self.pump.set_power(0.0)
-            self.wait(self.dark_wait)
+            wait = self.dark_time(longest)
+            self.wait(wait)
+            dark_s = max(dark_s, wait)
             counts = self.trace_across_step(watts, self.bin_width, self.rise_duration)
             rise = counts if rise is None else rise + counts
             counts = self.trace_across_step(0.0, self.decay_bin_width, self.decay_duration)
             decay = counts if decay is None else decay + counts
-            if self.signal_counts(rise) >= self.target_counts or self.should_stop():
+            traces += 1
+            found = self.measured_decay(decay)  # this point's own decay serves its later traces at once
+            if found is not None:
+                longest = max(longest or 0.0, found)
+            signal, noise = self.signal_and_noise(rise)
+            if signal >= self.target_counts or self.should_stop():
                 break
-        return self.trace_rows(intensity, RISE, rise, self.bin_width) + self.trace_rows(
-            intensity, DECAY, decay, self.decay_bin_width)
+            # A rise that would stay fainter than TIMEABLE_SIGMA even after every allowed trace is not timed:
+            # the rest of its budget would buy nothing, so it stops here and its record says why.
+            if traces >= MIN_TRACES and signal * np.sqrt(self.max_repeats / traces) < TIMEABLE_SIGMA * noise:
+                break
+        extra = {"traces": traces, "dark_s": dark_s}
+        return self.trace_rows(intensity, RISE, rise, self.bin_width, **extra) + self.trace_rows(
+            intensity, DECAY, decay, self.decay_bin_width, **extra)
 
     def signal_counts(self, trace: np.ndarray) -> float:
-        """Counts above the pre-step baseline in the second half of a rise trace (a faintness measure)."""
-        baseline_bins = max(1, int(round(self.pre_trigger / self.bin_width)))
-        baseline = trace[:baseline_bins].mean()
-        late = trace[len(trace) // 2:]
-        return float(late.sum() - baseline * late.size)
+        """Counts above the pre-step baseline after the pump step, over the whole summed rise trace."""
+        return self.signal_and_noise(trace)[0]
 
     def trace_across_step(self, to_watts: float, bin_s: float, duration_s: float) -> np.ndarray:
         """Binned counts across a step of the pump to ``to_watts`` after the pre-trigger baseline."""
@@ -111,13 +123,13 @@ class RiseTime(ParticleExperiment):
         self.pump.set_power(to_watts)
         return np.asarray(self.detector.read_trace(), dtype=np.int64)
 
-    def trace_rows(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float) -> list[dict]:
-        times = (np.arange(len(counts)) + 0.5) * bin_s - self.pre_trigger
-        return [{"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "gate_s": bin_s}
-                for t, c in zip(times, counts)]
+    def trace_rows(self, intensity: float, phase: int, counts: np.ndarray, bin_s: float, **extra) -> list[dict]:
+        times = self.bin_times(len(counts), bin_s)
+        return [{"intensity_kw_cm2": intensity, "phase": phase, "time_s": float(t), "counts": int(c), "gate_s": bin_s,
+                 **extra} for t, c in zip(times, counts)]
 
     def analyse(self, data: pd.DataFrame, images: dict) -> dict:
-        summary = analyse_rise_traces(data[data.phase.isin([RISE, DECAY])])
+        summary = analyse_rise_traces(data[data.phase.isin([RISE, DECAY])], self.target_counts, self.max_repeats)
         located = data[data.phase == LOCATE]
         if len(located) >= 4:
             dark = data[data.phase == DARK]
@@ -129,59 +141,171 @@ class RiseTime(ParticleExperiment):
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
         from .figures import subplots
 
-        figure, (traces, times) = subplots(1, 2, figsize=(11, 4.4))
+        figure, (traces, times) = subplots(1, 2, figsize=(11, 5.0))
         rises = data[data.phase == RISE]
-        for intensity, trace in rises.groupby("intensity_kw_cm2"):
+        records = {round(r["intensity_kw_cm2"], 9): r for r in summary.get("rises", [])}
+        for k, (intensity, trace) in enumerate(sorted(rises.groupby("intensity_kw_cm2"), key=lambda g: g[0])):
+            trace = trace.sort_values("time_s")
+            record = records.get(round(float(intensity), 9), {})
             baseline = trace.counts[trace.time_s < 0].mean() if (trace.time_s < 0).any() else 0.0
-            rise = max(trace.counts.tail(max(3, len(trace) // 5)).mean() - baseline, 1e-12)
-            traces.plot(trace.time_s, (trace.counts - baseline) / rise, lw=1, label=f"{intensity:.3g} kW/cm²")
+            span = record.get("plateau", float("nan")) - record.get("baseline", float("nan"))
+            if not span > 0:
+                span = max(trace.counts.tail(max(3, len(trace) // 5)).mean() - baseline, 1e-12)
+            # Faint traces are merged (to ~25 counts of rise per point, at most down to 60 points) for the eye;
+            # the fit used every bin.  Each trace is offset by one.
+            merge = int(np.clip(np.ceil(25.0 / span), 1, max(1, len(trace) // 60)))
+            usable = len(trace) // merge * merge
+            t = trace.time_s.to_numpy()[:usable].reshape(-1, merge).mean(axis=1)
+            y = (trace.counts.to_numpy(dtype=float)[:usable].reshape(-1, merge).mean(axis=1) - baseline) / span
+            label = f"{intensity:.3g} kW/cm² ({record.get('traces', '?')} traces)"
+            after = t > 0  # a log time axis: rises from ms to s all readable; the baseline is the offset line
+            # A trace too faint to fit is noise about its offset: clipped so that it cannot hide its neighbours.
+            line, = traces.plot(t[after], np.clip(y[after], -0.4, 1.4) + k, ".", ms=3, label=label)
+            traces.axhline(k, color=line.get_color(), lw=0.5, alpha=0.5)
+            curve = rise_curve(trace, step_at_s=0.0)
+            if curve is not None:
+                fine = np.geomspace(t[after][0], t[-1], 400)
+                traces.plot(fine, curve(fine) + k, "-", color=line.get_color(), lw=1.2)
+            else:
+                traces.text(t[-1], k + 0.5, "too faint to time", fontsize=7, ha="right", color=line.get_color())
+        traces.set_xscale("log")
         traces.set_xlabel("time after the pump step (s)")
-        traces.set_ylabel("fraction of the rise (dark subtracted)")
-        traces.set_title("Rise traces")
-        traces.legend(fontsize=7)
-        table = pd.DataFrame(summary.get("rises", []))
-        if "t90_s" in table and table.t90_s.notna().any():
-            for column, marker in (("t90", "o-"), ("t50", "s-")):
-                timed = table.dropna(subset=[f"{column}_s"])
-                # On a log axis an error bar longer than the value would reach below zero: cap it there.
-                lower = np.minimum(timed[f"{column}_uncertainty_s"], 0.9 * timed[f"{column}_s"])
-                times.errorbar(timed.intensity_kw_cm2, timed[f"{column}_s"],
-                               yerr=[lower, timed[f"{column}_uncertainty_s"]], fmt=marker, label=column)
-            times.set_xscale("log")
-            times.set_yscale("log")
-            times.set_xlabel("peak intensity (kW/cm²)")
-            times.set_ylabel("time (s)")
-            times.set_title("Critical slowing down")
-            times.legend()
+        traces.set_ylabel("fraction of the rise (dark subtracted), offset by one per intensity")
+        traces.set_title("Rise traces and their Richards fits")
+        traces.legend(fontsize=6, loc="upper left")
+        self.draw_slowing_down(times, summary)
         figure.tight_layout()
         return {"rise_traces": figure}
 
+    @staticmethod
+    def draw_slowing_down(axes, summary: dict) -> None:
+        """t50 and t90 against intensity, with error bars, limits as arrows and the threshold marked."""
+        table = pd.DataFrame(summary.get("rises", []))
+        if table.empty:
+            return
+        for column, marker, colour in (("t90", "o", "#1f77b4"), ("t50", "s", "#d62728")):
+            if f"{column}_s" in table:
+                timed = table.dropna(subset=[f"{column}_s"])
+                # On a log axis an error bar longer than the value would reach below zero: cap it there.
+                lower = np.minimum(timed[f"{column}_uncertainty_s"], 0.9 * timed[f"{column}_s"])
+                axes.errorbar(timed.intensity_kw_cm2, timed[f"{column}_s"],
+                              yerr=[lower, timed[f"{column}_uncertainty_s"]], fmt=marker + "-", color=colour,
+                              label=column, capsize=2)
+            for record in summary.get("rises", []):
+                limit = record.get(f"{column}_limit_s")
+                if limit:
+                    up = limit["side"] == "lower"
+                    axes.errorbar([record["intensity_kw_cm2"]], [limit["value_s"]], yerr=[[0.0 if up else
+                                  0.4 * limit["value_s"]], [0.6 * limit["value_s"] if up else 0.0]],
+                                  lolims=up, uplims=not up, fmt=marker, mfc="none", color=colour)
+        faint = [r["intensity_kw_cm2"] for r in summary.get("rises", []) if "rise_error" in r]
+        if faint:
+            axes.plot([], [], " ", label=f"too faint to time: {', '.join(f'{i:.3g}' for i in faint)} kW/cm²")
+            for intensity in faint:
+                axes.axvline(intensity, color="0.7", ls=":", lw=1)
+        if "threshold_kw_cm2" in summary:
+            axes.axvline(summary["threshold_kw_cm2"], color="k", ls="--", lw=1, label="threshold (located)")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("peak intensity (kW/cm²)")
+        axes.set_ylabel("time after the step (s)")
+        axes.set_title("Critical slowing down (open: one-sided 95 % limits)")
+        axes.legend(fontsize=7)
 
-def analyse_rise_traces(data: pd.DataFrame) -> dict:
-    """t50/t90 and decay time per intensity from a table of RISE/DECAY traces."""
+
+#: One-sided confidence of a rise-time limit, and its z (normal): a time this uncertain is given as a limit.
+LIMIT_CONFIDENCE, LIMIT_Z = 0.95, 1.645
+
+
+def _budget(rise: pd.DataFrame, target_counts: int | None, max_repeats: int | None) -> dict:
+    """How many traces an intensity summed, its signal counts against the target, and why it stopped."""
+    if "traces" not in rise or rise.traces.isna().all():
+        return {}
+    traces = int(rise.traces.iloc[0])
+    ordered = rise.sort_values("time_s")
+    counts = ordered.counts.to_numpy(dtype=float)
+    bin_s = float(ordered.gate_s.iloc[0])
+    baseline_bins = int((ordered.time_s < 0).sum())
+    signal, noise = trace_signal(counts, baseline_bins)
+    # The plateau rate per trace: the last fifth of the trace above the baseline (what a count target costs).
+    tail = counts[-max(3, len(counts) // 5):]
+    plateau = (tail.mean() - counts[:max(1, baseline_bins)].mean()) / (bin_s * max(traces, 1))
+    row = {"traces": traces, "dark_s": float(rise.dark_s.iloc[0]), "signal_counts": signal,
+           "signal_sigma": signal / noise if noise > 0 else float("nan"), "plateau_rate_s": float(plateau)}
+    if target_counts is None:
+        return row
+    row["target_counts"] = target_counts
+    if signal >= target_counts:
+        row["stopped"] = "target reached"
+    else:
+        per_trace = signal / max(traces, 1)
+        needed = f"{int(np.ceil(target_counts / per_trace))} traces" if per_trace > 0 else "no signal yet"
+        if max_repeats is not None and traces >= max_repeats:
+            row["stopped"] = (f"max_repeats ({max_repeats}) reached with {signal / target_counts:.0%} of the target; "
+                              f"the target needs {needed}")
+        elif max_repeats is not None and traces >= MIN_TRACES and (
+                signal * np.sqrt(max_repeats / traces) < TIMEABLE_SIGMA * noise):
+            row["stopped"] = (f"too faint: {row['signal_sigma']:.1f} sigma after {traces} traces, under "
+                              f"{TIMEABLE_SIGMA:g} sigma even after max_repeats ({max_repeats})")
+        else:
+            row["stopped"] = f"stopped with {signal / target_counts:.0%} of the target"
+    return row
+
+
+def analyse_rise_traces(data: pd.DataFrame, target_counts: int | None = None, max_repeats: int | None = None) -> dict:
+    """t50/t90 and decay time per intensity from a table of RISE/DECAY traces.
+
+    A time only a limit (a crossing in the first bin, or an uncertainty above
+    half the time) goes to ``t50_limit_s`` / ``t90_limit_s`` as a one-sided
+    95 % bound with its side, never into ``t50_s`` / ``t90_s``; a decay that
+    fell within the first bin or not within the trace goes to
+    ``decay_time_limit_s``.
+    """
     rows = []
     for intensity, group in data.groupby("intensity_kw_cm2"):
         rise = group[group.phase == RISE]
         decay = group[group.phase == DECAY]
-        row = {"intensity_kw_cm2": float(intensity)}
+        row = {"intensity_kw_cm2": float(intensity), **_budget(rise, target_counts, max_repeats)}
         try:
-            row.update(rise_times(rise, step_at_s=0.0).as_dict())
+            estimate = rise_times(rise, step_at_s=0.0)
+            row.update(estimate.as_dict())
+            for column in ("t50", "t90"):
+                value, error = row[f"{column}_s"], row[f"{column}_uncertainty_s"]
+                side = row.pop(f"{column}_limit")
+                if side or not np.isfinite(error) or error > 0.5 * value:
+                    bound = value if side else value + LIMIT_Z * error if np.isfinite(error) else float("nan")
+                    row[f"{column}_s"] = float("nan")
+                    if np.isfinite(bound):
+                        row[f"{column}_limit_s"] = {"side": "upper", "value_s": float(bound),
+                                                    "confidence": LIMIT_CONFIDENCE}
         except ValueError as error:
             row["rise_error"] = str(error)
         if len(decay):
             try:
-                row["decay_time_s"] = decay_time(decay, step_at_s=0.0)
+                found = decay_estimate(decay, step_at_s=0.0)
+                if found.limit:
+                    row["decay_time_limit_s"] = {"side": found.limit, "value_s": found.decay_time_s}
+                else:
+                    row["decay_time_s"] = found.decay_time_s
             except ValueError as error:
                 row["decay_error"] = str(error)
         rows.append(row)
     table = pd.DataFrame(rows)
     summary = {"rises": rows}
+    for column in ("t50", "t90"):
+        if f"{column}_s" in table and table[f"{column}_s"].notna().any():
+            summary[f"{column}_s"] = {f"{r.intensity_kw_cm2:.4g}": getattr(r, f"{column}_s")
+                                      for r in table.itertuples() if pd.notna(getattr(r, f"{column}_s"))}
+        limits = {f"{r['intensity_kw_cm2']:.4g}": r[f"{column}_limit_s"] for r in rows if f"{column}_limit_s" in r}
+        if limits:
+            summary[f"{column}_limit_s"] = limits
     if "t90_s" in table and table.t90_s.notna().any():
-        summary["t90_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t90_s for r in table.itertuples() if pd.notna(r.t90_s)}
-        summary["t50_s"] = {f"{r.intensity_kw_cm2:.4g}": r.t50_s for r in table.itertuples() if pd.notna(r.t50_s)}
         summary["slowest_rise_intensity_kw_cm2"] = float(table.loc[table.t90_s.idxmax(), "intensity_kw_cm2"])
         summary["slowest_t90_s"] = float(table.t90_s.max())
-    if "decay_time_s" in table:
+    if "decay_time_s" in table and table.decay_time_s.notna().any():
         summary["decay_time_s"] = {f"{r.intensity_kw_cm2:.4g}": r.decay_time_s for r in table.itertuples()
                                    if pd.notna(getattr(r, "decay_time_s", float("nan")))}
+    limits = {f"{r['intensity_kw_cm2']:.4g}": r["decay_time_limit_s"] for r in rows if "decay_time_limit_s" in r}
+    if limits:
+        summary["decay_time_limit_s"] = limits
     return summary

@@ -255,9 +255,10 @@ def analyse_thermometry(data: pd.DataFrame) -> dict:
         summary["t50_s"], summary["t50_uncertainty_s"] = {}, {}
         for kelvin, trace in rises.groupby("temperature_setpoint_k"):
             try:
-                times = rise_times(trace, step_at_s=0.0)
+                estimate = rise_times(trace, step_at_s=0.0)
             except ValueError:
                 continue
-            summary["t50_s"][f"{kelvin:g}"] = times.t50_s
-            summary["t50_uncertainty_s"][f"{kelvin:g}"] = times.t50_uncertainty_s
+            if not estimate.t50_limit:  # a first-bin crossing is a limit, not a value
+                summary["t50_s"][f"{kelvin:g}"] = estimate.t50_s
+                summary["t50_uncertainty_s"][f"{kelvin:g}"] = estimate.t50_uncertainty_s
     return summary

@@ -488,6 +488,8 @@ EXPERIMENT_COLUMN_MEANINGS = {
         "time_s": "for trace bins: centre of the bin after the pump step (negative: the pre-step baseline); "
                   "otherwise bench-clock time",
         "gate_s": "bin width (trace bins) or counting time",
+        "traces": "how many traces the summed trace of this bin holds (0 for readings)",
+        "dark_s": "the longest dark time before any of those traces' rise (0 for readings)",
     },
     "thermometry": {
         "kind": "0 an emission reading at the fixed pump, 1 a power-sweep point, 2 a rise-trace bin, -1 a dark "

@@ -19,6 +19,10 @@ class RiseEstimate:
     baseline: float
     plateau: float
     method: str = "richards"
+    #: "" where the time is a value, "upper" where the rise passed the level within the first bin (the time is
+    #: that bin's centre: a limit, not a value).
+    t50_limit: str = ""
+    t90_limit: str = ""
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -95,7 +99,7 @@ def _isotonic_times(t, after, baseline, plateau):
     return _crossing(t, monotone, baseline + 0.5 * span), _crossing(t, monotone, baseline + 0.9 * span)
 
 
-def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
+def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess, with_shape: bool = False):
     """Weighted least-squares Richards fit above the baseline; returns (t50, t90, their 2x2 covariance, amplitude)."""
     span = plateau - baseline
     guess_width = max((t90_guess - t50_guess) / 2.0, t[1] - t[0]) if np.isfinite(t90_guess - t50_guess) else t[-1] / 20
@@ -121,6 +125,8 @@ def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess):
         shifted = parameters.copy()
         shifted[j] += step
         jacobian[:, j] = (times(shifted) - estimate) / step
+    if with_shape:
+        return estimate, jacobian @ covariance @ jacobian.T, amplitude, (t0, width, nu)
     return estimate, jacobian @ covariance @ jacobian.T, amplitude
 
 
@@ -168,33 +174,93 @@ def rise_times(
         except ValueError:
             continue
     spread = np.nanstd(np.array(draws), axis=0) if len(draws) >= 10 else (float("nan"), float("nan"))
+    first = float(t[0])
     return RiseEstimate(t50_iso, t90_iso, float(spread[0]), float(spread[1]), baseline / factor, plateau / factor,
-                        "isotonic")
+                        "isotonic", "upper" if t50_iso == first else "", "upper" if t90_iso == first else "")
 
 
-def decay_time(
+def rise_curve(trace: pd.DataFrame, time: str = "time_s", signal: str = "counts", *, step_at_s: float = 0.0,
+               plateau_fraction: float = 0.2):
+    """The Richards fit of a rise trace as a function of time after the step, from 0 to 1 (None if it fails).
+
+    For drawing: the same preparation and fit as :func:`rise_times`.
+    """
+    times = trace[time].to_numpy(dtype=float)
+    counts = trace[signal].to_numpy(dtype=float)
+    try:
+        t, after, baseline, plateau, _ = _prepare(times, counts, step_at_s, plateau_fraction)
+        t50, t90 = _isotonic_times(t, after, baseline, plateau)
+        _, _, amplitude, (t0, width, nu) = _fit_richards(t, after, baseline, plateau, t50, t90, with_shape=True)
+    except (RuntimeError, ValueError):
+        return None
+    return lambda x: richards(np.asarray(x, dtype=float), 1.0, t0, width, nu)
+
+
+def trace_signal(counts: np.ndarray, baseline_bins: int) -> tuple[float, float]:
+    """Counts above the baseline (the first ``baseline_bins`` bins) in the bins after them, and their Poisson
+    standard deviation."""
+    counts = np.asarray(counts, dtype=float)
+    before = max(1, int(baseline_bins))
+    scale = (counts.size - before) / before
+    signal = float(counts[before:].sum() - counts[:before].sum() * scale)
+    return signal, float(np.sqrt(counts[before:].sum() + scale ** 2 * counts[:before].sum()))
+
+
+@dataclass(frozen=True)
+class DecayEstimate:
+    """A decay time, or a limit on it: ``limit`` is "" (a value), "upper" (shorter than ``decay_time_s``) or
+    "lower" (longer than it)."""
+
+    decay_time_s: float
+    limit: str = ""
+
+
+def decay_estimate(
     trace: pd.DataFrame,
     time: str = "time_s",
     signal: str = "counts",
     *,
     step_at_s: float = 0.0,
     background: float = 0.0,
-) -> float:
-    """Time for the emission to fall to 1/e of its value at the moment the pump steps off."""
+    min_significance: float = 5.0,
+) -> DecayEstimate:
+    """Time for the emission to fall to 1/e of its value at the moment the pump steps off.
+
+    Read off a monotone (isotonic) fit of the bins after the step.  A fall
+    within the first bin gives only an upper limit (the first bin's centre),
+    no fall within the trace a lower limit (its end): neither is a value.  A
+    start level less than ``min_significance`` Poisson sigma above the last
+    bins is refused (ValueError): there is no decay to time.
+    """
     times = trace[time].to_numpy(dtype=float)
     counts = trace[signal].to_numpy(dtype=float) - background
     before = counts[(times < step_at_s)]
     after_t, after = times[times >= step_at_s] - step_at_s, counts[times >= step_at_s]
     if before.size < 3 or after.size < 3:
         raise ValueError("the trace needs points before and after the pump steps off")
-    start = float(before[-max(3, before.size // 5):].mean())
+    last = before[-max(3, before.size // 5):]
+    start = float(last.mean())
+    floor_bins = after[-max(3, after.size // 5):]
+    floor = float(floor_bins.mean())
+    # Poisson significance of the start level above the trace's end (per bin, from both means).
+    noise = np.sqrt(max(start + background, 0.0) / last.size + max(floor + background, 0.0) / floor_bins.size)
+    if start - floor < min_significance * max(noise, 1e-12):
+        raise ValueError(f"the emission before the step is only {(start - floor) / max(noise, 1e-12):.1f} sigma "
+                         "above the trace's end: too faint to time its decay")
+    level = floor + (start - floor) / np.e
     monotone = isotonic_regression(after, increasing=False).x
-    below = np.flatnonzero(monotone <= start / np.e)
+    below = np.flatnonzero(monotone <= level)
     if below.size == 0:
-        return float("nan")
+        return DecayEstimate(float(after_t[-1]), "lower")
     k = below[0]
     if k == 0:
-        return float(after_t[0])
+        return DecayEstimate(float(after_t[0]), "upper")
     t0, t1, v0, v1 = after_t[k - 1], after_t[k], monotone[k - 1], monotone[k]
-    level = start / np.e
-    return float(t0 + (v0 - level) * (t1 - t0) / (v0 - v1)) if v0 > v1 else float(t1)
+    return DecayEstimate(float(t0 + (v0 - level) * (t1 - t0) / (v0 - v1)) if v0 > v1 else float(t1))
+
+
+def decay_time(trace: pd.DataFrame, time: str = "time_s", signal: str = "counts", *, step_at_s: float = 0.0,
+               background: float = 0.0) -> float:
+    """:func:`decay_estimate` as a number; NaN where it is only a limit."""
+    estimate = decay_estimate(trace, time, signal, step_at_s=step_at_s, background=background)
+    return float("nan") if estimate.limit else estimate.decay_time_s

@@ -6,7 +6,7 @@ import pytest
 
 from anplab.procedures.analysis.particles import find_particles, particle_widths
 from anplab.procedures.analysis.pattern import score_pattern
-from anplab.procedures.analysis.rise import decay_time, rise_times
+from anplab.procedures.analysis.rise import decay_estimate, decay_time, rise_times
 from anplab.procedures.analysis.slope import local_slope
 from anplab.procedures.analysis.thermometry import calibration, temperature_from_signal
 from anplab.procedures.analysis.threshold import avalanche_threshold
@@ -190,3 +190,22 @@ def test_a_particle_with_two_equal_neighbouring_pixels_is_found_once():
     image[15, 3] = 12.0
     found = find_particles(image, x, y, min_separation_um=0.6)
     assert len(found) == 2 and found.peak.tolist() == [17.0, 12.0]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_decay_time_on_a_read_off_bound_is_a_limit_not_a_value(seed):
+    rng = np.random.default_rng(seed)
+    t = np.arange(-0.01, 0.02, 2e-4) + 1e-4
+    tau = rng.uniform(1e-5, 5e-5)  # far within the first bin
+    fast = pd.DataFrame({"time_s": t, "counts": rng.poisson(np.where(t < 0, 50.0, 50.0 * np.exp(-t / tau)) + 0.1)})
+    assert decay_estimate(fast).limit == "upper"
+    assert decay_estimate(fast).decay_time_s == pytest.approx(t[t >= 0][0])
+    assert np.isnan(decay_time(fast))
+    slow = pd.DataFrame({"time_s": t, "counts": rng.poisson(np.where(t < 0, 50.0, 50.0 * np.exp(-t / 10.0)))})
+    with pytest.raises(ValueError, match="too faint"):
+        decay_estimate(slow)  # no fall within the trace: its end is no floor to compare the start with
+    step = pd.DataFrame({"time_s": t, "counts": rng.poisson(np.where(t < 0, 50.0, np.where(t < 0.018, 40.0, 0.1)))})
+    assert decay_estimate(step).limit == ""  # a fall in the last bins is a value, read off the isotonic curve
+    faint = pd.DataFrame({"time_s": t, "counts": rng.poisson(np.full(t.size, 0.5))})
+    with pytest.raises(ValueError, match="too faint"):
+        decay_estimate(faint)

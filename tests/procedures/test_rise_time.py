@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from pymeasure.experiment import Parameter
 
-from anplab.procedures.rise_time import DECAY, LOCATE, RISE, RiseTime
+from anplab.procedures.rise_time import DECAY, LOCATE, MIN_TRACES, RISE, TIMEABLE_SIGMA, RiseTime
 from anplab.simulated.physics import characteristics
 
 
@@ -27,7 +28,10 @@ def test_rise_time_peaks_at_the_threshold_and_matches_the_model_above_it(run_on_
     for row, t50, t90 in zip(well_above, model.t50_s, model.t90_s):
         assert row["t50_s"] == pytest.approx(t50, rel=0.10)
         assert row["t90_s"] == pytest.approx(t90, rel=0.25)
-        assert row["decay_time_s"] < row["t50_s"]  # no avalanche on the way down
+        # No avalanche on the way down: the decay (a value, or an upper limit when it fell within one bin) is fast.
+        decay = row.get("decay_time_s", row.get("decay_time_limit_s", {}).get("value_s"))
+        assert decay is None or decay < row["t50_s"]
+    assert any("decay_time_s" in r or "decay_time_limit_s" in r for r in well_above)
 
     data = run.data()
     rises, decays = data[data.phase == RISE], data[data.phase == DECAY]
@@ -37,6 +41,13 @@ def test_rise_time_peaks_at_the_threshold_and_matches_the_model_above_it(run_on_
     assert first.time_s.min() < 0 < first.time_s.max()  # a baseline before the step
     assert np.allclose(np.diff(first.time_s), first.gate_s.iloc[0])
     assert (run.folder / "figures" / "rise_traces.png").exists()
+    assert_budget_records(summary, 10000, 24)
+    assert_no_value_is_a_bound(run)
+    # Below the located threshold a rise is timed shorter than the slowest, or recorded as too faint to time.
+    for row in summary["rises"]:
+        if row["intensity_kw_cm2"] < summary["threshold_kw_cm2"]:
+            assert ("t90_s" in row and np.isfinite(row["t90_s"]) and row["t90_s"] < summary["slowest_t90_s"]) or \
+                row["stopped"].startswith("too faint") or "t90_limit_s" in row
 
 
 def test_rise_times_at_given_intensities(run_on_bench):
@@ -45,3 +56,80 @@ def test_rise_times_at_given_intensities(run_on_bench):
     assert "threshold_kw_cm2" not in run.summary  # nothing was located
     t90 = run.summary["t90_s"]
     assert t90["10"] > t90["15"]
+
+
+def assert_budget_records(summary: dict, target: int, max_repeats: int) -> None:
+    """Every intensity reached its target or its record says why, and the reason is true."""
+    for row in summary["rises"]:
+        assert row["traces"] >= 1 and row["target_counts"] == target
+        if row["stopped"] == "target reached":
+            assert row["signal_counts"] >= target
+        elif row["stopped"].startswith("max_repeats"):
+            assert row["traces"] == max_repeats and row["signal_counts"] < target
+        else:
+            assert row["stopped"].startswith("too faint"), row["stopped"]
+            assert MIN_TRACES <= row["traces"] < max_repeats
+            assert row["signal_sigma"] * np.sqrt(max_repeats / row["traces"]) < TIMEABLE_SIGMA
+            assert "t90_s" not in summary or f"{row['intensity_kw_cm2']:.4g}" not in summary["t90_s"]
+
+
+def assert_no_value_is_a_bound(run) -> None:
+    """No reported time is where a read-off sits when it is only a limit: a trace's first or last bin."""
+    data = run.data()
+    for row in run.summary["rises"]:
+        at = data[data.intensity_kw_cm2 == row["intensity_kw_cm2"]]
+        for phase, keys in ((RISE, ("t50_s", "t90_s")), (DECAY, ("decay_time_s",))):
+            bins = at[(at.phase == phase) & (at.time_s > 0)].time_s
+            edges = [bins.min(), bins.max()]
+            for key in keys:
+                if np.isfinite(row.get(key, float("nan"))):
+                    assert not np.any(np.isclose(row[key], edges, rtol=1e-9, atol=0)), (key, row)
+        for key in ("t50_limit_s", "t90_limit_s", "decay_time_limit_s"):
+            if key in row:
+                assert row[key]["side"] in ("upper", "lower") and row[key]["value_s"] > 0
+                assert not np.isfinite(row.get(key.replace("_limit", ""), float("nan")))
+
+
+@pytest.mark.parametrize("seed", ["3", "11"])
+def test_decays_within_a_bin_are_limits_and_dark_waits_follow_them(run_on_bench, monkeypatch, seed):
+    monkeypatch.setenv("ANPLAB_TEST_SEED", seed)
+    run = run_on_bench(RiseTime, intensities="9, 13, 11", max_repeats=3, rise_duration=1.0, target_counts=3000)
+    assert run.outcome.ended == "finished"
+    summary = run.summary
+    assert_no_value_is_a_bound(run)
+    assert_budget_records(summary, 3000, 3)
+    decays = [r.get("decay_time_s", r.get("decay_time_limit_s", {}).get("value_s")) for r in summary["rises"]]
+    timed = [d for d in decays if d is not None]
+    assert timed, summary["rises"]
+    # Brightest first; its first rise waits the full dark_wait (no decay yet), every later one the stated multiple
+    # of a measured decay, far shorter.
+    records = sorted(summary["rises"], key=lambda r: -r["intensity_kw_cm2"])
+    assert records[0]["dark_s"] == pytest.approx(1.0)
+    for row in records[1:]:
+        assert row["dark_s"] < 1.0
+        assert row["dark_s"] >= 80.0 * min(timed) * (1 - 1e-9)
+    data = run.data()
+    assert set(data.columns) >= {"traces", "dark_s"}
+    assert (data[data.phase == RISE].groupby("intensity_kw_cm2").traces.nunique() == 1).all()
+
+
+def test_dark_decays_zero_waits_dark_wait_every_time(run_on_bench):
+    run = run_on_bench(RiseTime, intensities="12, 9", max_repeats=2, rise_duration=0.5, dark_decays=0,
+                       dark_wait=0.3, target_counts=10**6)
+    assert [r["dark_s"] for r in run.summary["rises"]] == [pytest.approx(0.3)] * 2
+    assert all(r["stopped"].startswith("max_repeats") for r in run.summary["rises"])
+
+
+def test_the_rise_trace_parameters_are_one_set():
+    from anplab.procedures.particle_survey import ParticleSurvey
+    from anplab.procedures.rise_parameters import RiseParameters
+
+    names = [n for n in vars(RiseParameters) if isinstance(getattr(RiseParameters, n), Parameter)]
+    assert {"bin_width", "rise_duration", "dark_wait", "dark_decays", "target_counts", "max_repeats"} <= set(names)
+    for name in names:
+        assert name not in vars(RiseTime)  # rise-time uses them as they are
+        assert isinstance(getattr(ParticleSurvey, name), type(getattr(RiseParameters, name)))
+    # The survey's own choices are defaults only, with the shared limits.
+    assert ParticleSurvey.max_repeats.default == 4 and ParticleSurvey.max_repeats.maximum == 10000
+    assert RiseTime.max_repeats.default == 24
+    assert ParticleSurvey().max_repeats == 4 and RiseTime().max_repeats == 24

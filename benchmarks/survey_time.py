@@ -7,8 +7,8 @@ Bench time is what the survey would take on a real bench: the simulated
 clock, read from the time stamps of the survey's own rows.  Each particle's
 time runs from the end of the one before (the overview, for the first) to its
 result row, split into aiming (re-finding it), the threshold search, the
-S-curve and the rest (rise and decay traces, and cryostat holds with
---temperatures).  Wall time is this machine's, shared with other work when it
+S-curve and the rest (rise and decay traces); with --temperatures only the
+total, which includes the cryostat holds.  Wall time is this machine's, shared with other work when it
 is, so it is printed with the load average.
 """
 
@@ -69,6 +69,9 @@ def main() -> None:
     print(f"{outcome.ended}: {len(rows)} particles (of {outcome.summary['particles_found']} found); overview "
           f"{overview:.1f} s bench time; temperatures: {args.temperatures or 'as the cryostat is'}")
     for row in rows:
+        if args.temperatures:  # search, S-curve and rise repeat at each temperature, holds between: no split
+            print("  particle {particle}: {total_s:.1f} s ({readings} settled readings)".format(**row))
+            continue
         print("  particle {particle}: {total_s:.1f} s = aim {aim_s:.1f} + search {search_s:.1f} + S-curve "
               "{scurve_s:.1f} + rise/rest {rise_and_rest_s:.1f} ({readings} settled readings)".format(**row))
     totals = np.array([r["total_s"] for r in rows])

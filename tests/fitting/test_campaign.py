@@ -86,9 +86,9 @@ def test_a_killed_worker_loses_no_finished_row(tmp_path):
     from dask.distributed import Client, LocalCluster
 
     grid = random_grid(4)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        pids = list(client.run(os.getpid).values())
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:  # closed before the batch opens its own: one client at a time
+            pids = list(client.run(os.getpid).values())
         seen = []
 
         def kill_one_worker(key, result):

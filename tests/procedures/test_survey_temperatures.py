@@ -1,6 +1,8 @@
 """A particle survey at several temperatures: each particle's threshold, S-curve and rise at each, as the model has
 them there, and a resumed survey continues at the temperature it was at."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,3 +118,20 @@ def test_a_resumed_survey_continues_at_the_temperature_it_was_at(survey, tmp_pat
         k for k in whole_keys if k.endswith(("-hold", "-result")))
     table = pd.DataFrame(outcome.summary["particles"])
     assert sorted(zip(table.particle, table.temperature_k)) == [(0, LOW), (0, HIGH), (1, LOW), (1, HIGH)]
+
+
+def test_a_fit_at_each_temperature_recovers_the_same_shell_and_collection(survey):
+    from anplab.fitting.fit import fit_particle
+
+    outcome, bench = survey
+    particles, setup = load_run_folder(outcome.folder, particle=0)
+    field = bench.world.sample.sample
+    aim = pd.DataFrame(outcome.summary["particles"]).iloc[0]
+    k = int(np.argmin(np.hypot(field.positions_um[:, 0] - aim.x_um, field.positions_um[:, 1] - aim.y_um)))
+    metadata = json.loads((outcome.folder / "metadata.json").read_text())
+    truth_collection = metadata["bench"]["instruments"]["spad"]["calibration"]["collection_efficiency"]
+    for particle in particles:  # the model at each particle's own temperature explains both
+        result = fit_particle(particle, setup)
+        assert result.explains_data, (particle.label, result.verdict)
+        assert result.values["shell_nm"] == pytest.approx(field.shell_nm[k], rel=0.05), particle.label
+        assert result.values["collection_efficiency"] == pytest.approx(truth_collection, rel=0.10)

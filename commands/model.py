@@ -152,6 +152,10 @@ def register(commands) -> None:
     p = add("summary", summary, "the material's key figures: threshold, S_max, rise times, PASSI widths")
     p.add_argument("--na", type=positive_float, default=1.4, help="objective numerical aperture")
 
+    from anplab.commands import campaign  # its own options: every axis takes a list, not one value
+
+    campaign.register(sub)
+
 
 def _write(table, out: str | None) -> None:
     if out is None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from anplab.fitting.dataset import ParticleData, Setup, scurve_frame, trace_from_rows
 from anplab.fitting.errors import FitInputError
 
-from .analysis.survey import AIM, DARK, LOCATE, RISE, SCURVE
+from .analysis.survey import AIM, DARK, RISE, particle_s_curve, particle_temperatures
 from .run_folder import RunFolder, RunFolderError
 
 FITTABLE_PROCEDURES = ("power-sweep", "threshold", "rise-time", "particle-survey")
@@ -43,23 +45,29 @@ def load_run_folder(folder: str | Path, particle: int | None = None) -> tuple[li
     else:
         particles = survey_particles(data, folder.name)
     if particle is not None:
-        particles = [p for p in particles if p.label.endswith(f"particle {particle}")]
+        particles = [p for p in particles if re.search(rf"particle {particle}( at |$)", p.label)]
         if not particles:
             raise FitInputError(f"{folder} has no particle {particle}")
     return particles, setup
 
 
 def survey_particles(data: pd.DataFrame, name: str) -> list[ParticleData]:
+    """One ParticleData per particle and temperature (a survey at several temperatures searched each one's
+    threshold at each), labelled "<run> particle <i>" (+ " at <T> K")."""
     dark = scurve_frame(data[data.kind == DARK])
     particles = []
     for index in sorted(data.loc[data.kind == AIM, "particle"].astype(int).unique()):
         own = data[data.particle == index]
-        s_curve = scurve_frame(own[own.kind.isin([LOCATE, SCURVE])])
-        rises = []
-        for (kelvin, intensity), trace in own[own.kind == RISE].groupby(["temperature_k", "intensity_kw_cm2"],
-                                                                         dropna=False, sort=False):
-            rises.append(trace_from_rows(trace, float(intensity), None if pd.isna(kelvin) else float(kelvin)))
-        particles.append(ParticleData(f"{name} particle {index}", s_curve, dark, rises))
+        for kelvin in particle_temperatures(data, index):
+            s_curve = scurve_frame(particle_s_curve(data, index, kelvin))
+            traces = own[own.kind == RISE]
+            if kelvin is not None:
+                traces = traces[np.isclose(traces.temperature_k, kelvin)]
+            rises = [trace_from_rows(trace, float(intensity), None if pd.isna(trace_k) else float(trace_k))
+                     for (trace_k, intensity), trace in traces.groupby(["temperature_k", "intensity_kw_cm2"],
+                                                                      dropna=False, sort=False)]
+            label = f"{name} particle {index}" + ("" if kelvin is None else f" at {kelvin:g} K")
+            particles.append(ParticleData(label, s_curve, dark, rises, temperature_k=kelvin))
     return particles
 
 

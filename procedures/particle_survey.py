@@ -4,11 +4,12 @@ An overview (one image, or a grid of tiles) at a pump well above threshold
 finds the particles; then, particle by particle, the beam is parked on it, its
 threshold is homed in on with settled readings (:func:`.threshold_finder.home_in`),
 an S-curve is read around that threshold, and rise and decay traces are taken
-at a chosen multiple of it, optionally at several temperatures.  Every step is
-a point, keyed by the particle, so a resumed survey continues at the next step
-of the particle it was on; each particle ends with a ``result`` row.  The
-analysis gives one row per particle (summary.json and particles.csv), a map of
-the thresholds over the field, histograms and correlation plots.
+at a chosen multiple of it; with several temperatures, all three at each of
+them in turn (the cryostat settled first).  Every step is a point, keyed by the
+particle (and temperature), so a resumed survey continues at the next step of
+the particle it was on; each particle ends with a ``result`` row.  The analysis
+gives one row per particle and temperature (summary.json and particles.csv), a
+map of the thresholds over the field, histograms and correlation plots.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .analysis.survey import (
     RESULT,
     RISE,
     SCURVE,
+    first_temperature,
     particle_table,
     survey_summary,
 )
@@ -74,7 +76,8 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
     gate = FloatParameter("Counting gate", units="s", default=0.05, minimum=1e-4, maximum=60.0)
     rise_factor = FloatParameter("Rise time at this multiple of the threshold (0 = none)", default=1.5,
                                  minimum=0.0, maximum=100.0)
-    temperatures = Parameter("Rise-time temperatures (K, comma-separated; empty = as the cryostat is)", default="")
+    temperatures = Parameter("Temperatures (K, comma-separated; each particle measured at each; empty = as it is)",
+                             default="")
     cryostat = Parameter("Temperature controller", default="")
     stability_band = FloatParameter("Stability band", units="K", default=0.5, minimum=0.001, maximum=50.0)
     hold = FloatParameter("Hold within the band", units="s", default=10.0, minimum=0.0, maximum=3600.0)
@@ -203,28 +206,47 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
         if self.completed(f"{prefix}-aim") and not self.restored:
             self.galvo.move_to(aimed["x_um"], aimed["y_um"])  # a real bench: back to where it was found
         px, py = aimed["x_um"], aimed["y_um"]
-        threshold = self.search_threshold(index, px, py, background)
-        if self.should_stop() or not np.isfinite(threshold):
-            return
-        for k, factor in enumerate(parse_list(self.scurve_factors, "S-curve factors")):
+        thresholds = []
+        for j, kelvin in enumerate(kelvins or [None]):
             if self.should_stop():
                 return
-            self.point(f"{prefix}-scurve-{k}",
-                       lambda: self.settled_row(index, SCURVE, px, py, threshold * factor))
-        if self.rise_factor > 0:
-            for j, kelvin in enumerate(kelvins or [None]):
-                if self.should_stop():
-                    return
-                if kelvin is not None:
-                    self.point(f"{prefix}-hold-{j}", lambda: self.hold_at(kelvin))
-                    self.watch_temperature(self.controller, kelvin)
-                intensity = threshold * self.rise_factor
-                self.check_powers(intensity)
-                self.pump.ensure_emission()
-                self.point(f"{prefix}-rise-{j}", lambda: self.rise_rows(index, px, py, intensity, kelvin))
-            if kelvins:
+            # At each temperature its own threshold search, S-curve and rise (the threshold moves with
+            # temperature, and the rise is taken at a multiple of the threshold there).  Every step is a
+            # point named for its temperature, p<i>-t<j>-..., so a resumed survey continues at the
+            # temperature it was at; without temperatures the names are p<i>-locate-N as before.
+            step = prefix if kelvin is None else f"{prefix}-t{j}"
+            if kelvin is not None:
+                # On the way to the next temperature the last one is no longer a condition to watch (watching
+                # it through the ramp suspended the survey at its second temperature).
                 self.watch_temperature(self.controller, None)
-        self.point(f"{prefix}-result", lambda: self.row(index, RESULT, x_um=px, y_um=py, threshold_kw_cm2=threshold))
+                self.point(f"{step}-hold", lambda: self.hold_at(kelvin))
+                self.watch_temperature(self.controller, kelvin)
+            thresholds.append(self.measure_at(index, step, px, py, background, kelvin))
+        if kelvins:
+            self.watch_temperature(self.controller, None)
+        if self.should_stop() or not any(np.isfinite(thresholds)):
+            return
+        self.point(f"{prefix}-result", lambda: self.row(index, RESULT, x_um=px, y_um=py,
+                                                        threshold_kw_cm2=thresholds[0]))
+
+    def measure_at(self, index: int, step: str, x: float, y: float, background: float,
+                   kelvin: float | None) -> float:
+        """Threshold search, S-curve and rise of the parked particle at one temperature; returns the threshold."""
+        threshold = self.search_threshold(index, x, y, background, step, kelvin)
+        if self.should_stop() or not np.isfinite(threshold):
+            return threshold
+        for k, factor in enumerate(parse_list(self.scurve_factors, "S-curve factors")):
+            if self.should_stop():
+                return threshold
+            self.point(f"{step}-scurve-{k}",
+                       lambda: self.settled_row(index, SCURVE, x, y, threshold * factor, kelvin))
+        if self.rise_factor > 0 and not self.should_stop():
+            intensity = threshold * self.rise_factor
+            self.check_powers(intensity)
+            self.pump.ensure_emission()
+            self.point(f"{step}-rise" if kelvin is not None else f"{step}-rise-0",
+                       lambda: self.rise_rows(index, x, y, intensity, kelvin))
+        return threshold
 
     def park(self, index: int, x: float, y: float) -> dict:
         """Find the particle seen at (x, y) in the overview again, finely, and park the beam on it."""
@@ -232,22 +254,25 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
         px, py, peak = locate_particle(self.galvo, self.detector, centre_um=(x, y), search_um=0.4, coarse_pixels=9)
         return self.row(index, AIM, x_um=px, y_um=py, counts=int(peak), intensity_kw_cm2=self.search_intensity)
 
-    def settled_row(self, index: int, kind: int, x: float, y: float, intensity: float) -> dict:
+    def settled_row(self, index: int, kind: int, x: float, y: float, intensity: float,
+                    kelvin: float | None = None) -> dict:
         self.pump.ensure_emission()
         reading = self.settled_reading(intensity, gate_s=self.gate)
         beam = self.beam_power_now(self.power_for(intensity))
         # The intensity the pick-off measured, not the one asked for: the laser reaches a setpoint only in
         # steps, coarse at low power, and a model fit needs the intensity the particle saw.
         return self.row(index, kind, x_um=x, y_um=y, intensity_kw_cm2=self.bench.peak_intensity_kw_cm2(
-            self.pump.name, beam), counts=reading.counts, gate_s=reading.gate_s)
+            self.pump.name, beam), counts=reading.counts, gate_s=reading.gate_s,
+                        temperature_k=float("nan") if kelvin is None else kelvin)
 
-    def search_threshold(self, index: int, x: float, y: float, background: float) -> float:
-        """Points p<i>-locate-N: the threshold homed in on with settled readings."""
+    def search_threshold(self, index: int, x: float, y: float, background: float, step: str,
+                         kelvin: float | None) -> float:
+        """Points <step>-locate-N: the threshold homed in on with settled readings."""
         rows: list[dict] = []
 
         def measure(intensity: float) -> tuple[float, float]:
-            (row,) = self.point(f"p{index}-locate-{len(rows)}",
-                                lambda: self.settled_row(index, LOCATE, x, y, intensity))
+            (row,) = self.point(f"{step}-locate-{len(rows)}",
+                                lambda: self.settled_row(index, LOCATE, x, y, intensity, kelvin))
             rows.append(row)
             return row["counts"] / row["gate_s"] - background, np.sqrt(max(row["counts"], 1)) / row["gate_s"]
 
@@ -259,7 +284,8 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
         try:
             return avalanche_threshold(table, background=background, bootstrap=0).threshold_kw_cm2
         except ValueError as error:
-            self.log_info(f"particle {index} at ({x:.2f}, {y:.2f}) um: no threshold ({error})")
+            where = "" if kelvin is None else f" at {kelvin:g} K"
+            self.log_info(f"particle {index} at ({x:.2f}, {y:.2f}) um{where}: no threshold ({error})")
             return float("nan")
 
     def hold_at(self, kelvin: float) -> None:
@@ -307,7 +333,8 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
     def figures(self, data: pd.DataFrame, summary: dict, images: dict) -> dict:
         from .survey_figures import correlation_figure, histogram_figure, threshold_map_figure
 
-        table = pd.DataFrame(summary.get("particles", []))
+        # One row per particle: at several temperatures, the map and histograms are of the first one.
+        table = first_temperature(pd.DataFrame(summary.get("particles", [])))
         if table.empty or "threshold_kw_cm2" not in table:
             return {}
         return {"threshold_map": threshold_map_figure(table, images),

@@ -510,7 +510,10 @@ EXPERIMENT_COLUMN_MEANINGS = {
         "y_um": "where the particle (or candidate) is, y, at the sample",
         "time_s": "for trace bins: centre of the bin after the pump step; otherwise bench-clock time",
         "gate_s": "counting time of the row; for a rise bin, its bin width times the traces summed",
-        "threshold_kw_cm2": "on a result row: the particle's threshold as the survey found it",
+        "threshold_kw_cm2": "on a result row: the particle's threshold as the survey found it (at the first "
+                            "temperature, with several)",
+        "temperature_k": "with several temperatures: the temperature the cryostat was held at for the reading or "
+                         "trace; empty otherwise",
     },
     "photopatterning": {
         "row": "pattern pixel row",

@@ -31,9 +31,9 @@ def test_a_killed_worker_loses_no_finished_fit(tmp_path):
     from dask.distributed import Client, LocalCluster
 
     results_path = tmp_path / "results.jsonl"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        pids = list(client.run(os.getpid).values())
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:  # closed before the batch opens its own: one client at a time
+            pids = list(client.run(os.getpid).values())
         seen = []
 
         def kill_one_worker(key, result):
@@ -59,3 +59,22 @@ def test_a_model_campaign_runs_as_a_batch():
     results = run_batch(model_point_task, points, scheduler=SERIAL, progress=False)
     assert results["shell 4.0"]["threshold_kw_cm2"] > results["shell 6.0"]["threshold_kw_cm2"]
     assert all(r["t90_s"] > r["t50_s"] > 0 for r in results.values())
+
+
+@pytest.mark.slow
+def test_200_fits_on_a_local_cluster_give_the_serial_parameters(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(200)
+    batch = [(f"p{k}", FitTask(*synthetic({"shell_nm": float(rng.uniform(3.5, 7.5)),
+                                           "collection_efficiency": float(rng.uniform(0.05, 0.25))},
+                                          seed=1000 + k, rise_at=None))) for k in range(200)]
+    serial = run_batch(fit_task, batch, scheduler=SERIAL, progress=False)
+    distributed = run_batch(fit_task, batch, workers=2, progress=False, results_path=tmp_path / "r.jsonl")
+    assert list(distributed) == list(serial) == [key for key, _ in batch]
+    assert all("values" in r for r in serial.values())
+    for key, fit in serial.items():
+        for name, value in fit["values"].items():
+            assert distributed[key]["values"][name] == pytest.approx(value, rel=1e-9), (key, name)
+            assert distributed[key]["uncertainties"][name] == pytest.approx(fit["uncertainties"][name], rel=1e-9)
+    assert set(completed(tmp_path / "r.jsonl")) == set(serial)  # every fit on disk, once

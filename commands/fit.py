@@ -37,6 +37,10 @@ def register(commands) -> None:
     fit.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="a running Dask scheduler (default: a local cluster; 'serial': in this process)")
     fit.add_argument("--workers", type=int, default=2, help="local cluster workers (default %(default)s)")
+    fit.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                     help="also a parametric bootstrap of N refits per particle: percentile intervals in fit.json "
+                          "beside the Jacobian's (default: none)")
+    fit.add_argument("--seed", type=int, default=0, help="the bootstrap's seed (default %(default)s)")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(handler=fit_command, option_names={})
 
@@ -72,6 +76,8 @@ def fit_command(args) -> int:
             setup.dead_time_s = args.dead_time
         free = tuple(name.strip() for name in args.free.split(",") if name.strip())
         fixed = _fixed(args.fix)
+        if args.bootstrap < 0:
+            raise FitInputError(f"--bootstrap {args.bootstrap}: the number of refits cannot be negative")
         for particle in particles:
             particle.check()  # every particle's data before any fit starts: one line for the first problem
         from anplab.simulated.physics.materials import get_material
@@ -97,7 +103,16 @@ def fit_command(args) -> int:
         figure = fit_figure(particle, result, SYSTEMATIC_FRACTION)
         figure_path = Path(f"{stem}.png") if len(tasks) == 1 else Path(f"{stem}-{key}.png")
         figure.savefig(figure_path, dpi=110)
+        boot = None
+        if args.bootstrap > 0:
+            from anplab.fitting.bootstrap import bootstrap
+
+            boot = bootstrap(particle, setup, result, args.bootstrap, args.seed, fixed=fixed,
+                             scheduler=SERIAL if args.scheduler == SERIAL else args.scheduler,
+                             workers=args.workers, progress=not args.quiet)
         result = {k: v for k, v in result.items() if k != "expected"} | {"figure": figure_path.name}
+        if boot is not None:
+            result["bootstrap"] = boot
         fits.append(result)
         print(_line(result))
     write_fit_json(out_json, {"source": str(path), "material": setup.material_key, "temperature_k":

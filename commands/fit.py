@@ -29,6 +29,8 @@ def register(commands) -> None:
     fit.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                      help="hold a parameter at a value (repeatable)")
     fit.add_argument("--material", default=None, help="material preset (default: the run's, or tm-1064)")
+    fit.add_argument("--concentration", type=float, default=None, metavar="FRACTION",
+                     help="dopant fraction of the first dopant as synthesised (default: the preset's)")
     fit.add_argument("--temperature", type=float, default=None, metavar="K",
                      help="sample temperature (default: the run's, or 295 K)")
     fit.add_argument("--quantum-efficiency", type=float, default=None, help="detector QE (default: the run's)")
@@ -68,6 +70,8 @@ def fit_command(args) -> int:
             raise FitInputError(f"{args.path}: no such run folder or CSV")
         if args.material:
             setup.material_key = args.material
+        if args.concentration is not None:
+            setup.concentration = args.concentration
         if args.temperature is not None:
             setup.temperature_k = args.temperature
         if args.quantum_efficiency is not None:
@@ -82,7 +86,7 @@ def fit_command(args) -> int:
             particle.check()  # every particle's data before any fit starts: one line for the first problem
         from anplab.simulated.physics.materials import get_material
 
-        get_material(setup.material_key)
+        get_material(setup.material_key, concentration=setup.concentration)
     except FitInputError as error:
         raise UserError(str(error)) from None
     tasks = [(str(k), FitTask(p, setup, free, fixed, not args.no_rises)) for k, p in enumerate(particles)]
@@ -115,7 +119,8 @@ def fit_command(args) -> int:
             result["bootstrap"] = boot
         fits.append(result)
         print(_line(result))
-    write_fit_json(out_json, {"source": str(path), "material": setup.material_key, "temperature_k":
+    write_fit_json(out_json, {"source": str(path), "material": setup.material_key,
+                              "concentration": setup.concentration, "temperature_k":
                               setup.temperature_k, "quantum_efficiency": setup.quantum_efficiency,
                               "dead_time_s": setup.dead_time_s, "free": list(free), "fixed": fixed,
                               "systematic_fraction": SYSTEMATIC_FRACTION, "fits": fits})

@@ -89,7 +89,7 @@ def fit_particle(data: ParticleData, setup: Setup, *, free: list[str] | tuple[st
     data.check()
     if not use_rises:
         data = ParticleData(data.label, data.s_curve, data.dark, [], data.temperature_k, list(data.notes))
-    material = get_material(setup.material_key)
+    material = get_material(setup.material_key, concentration=setup.concentration)
     if setup.band is None:
         setup.band = material.default_band
     specs = parameter_specs(material, data.dark_rate_guess(), _collection_guess(material, setup, data))

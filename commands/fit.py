@@ -29,6 +29,8 @@ def register(commands) -> None:
     fit.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                      help="hold a parameter at a value (repeatable)")
     fit.add_argument("--material", default=None, help="material preset (default: the run's, or tm-1064)")
+    fit.add_argument("--concentration", type=float, default=None, metavar="FRACTION",
+                     help="dopant fraction of the first dopant as synthesised (default: the preset's)")
     fit.add_argument("--temperature", type=float, default=None, metavar="K",
                      help="sample temperature (default: the run's, or 295 K)")
     fit.add_argument("--quantum-efficiency", type=float, default=None, help="detector QE (default: the run's)")
@@ -37,6 +39,10 @@ def register(commands) -> None:
     fit.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="a running Dask scheduler (default: a local cluster; 'serial': in this process)")
     fit.add_argument("--workers", type=int, default=2, help="local cluster workers (default %(default)s)")
+    fit.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                     help="also a parametric bootstrap of N refits per particle: percentile intervals in fit.json "
+                          "beside the Jacobian's (default: none)")
+    fit.add_argument("--seed", type=int, default=0, help="the bootstrap's seed (default %(default)s)")
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(handler=fit_command, option_names={})
 
@@ -64,6 +70,8 @@ def fit_command(args) -> int:
             raise FitInputError(f"{args.path}: no such run folder or CSV")
         if args.material:
             setup.material_key = args.material
+        if args.concentration is not None:
+            setup.concentration = args.concentration
         if args.temperature is not None:
             setup.temperature_k = args.temperature
         if args.quantum_efficiency is not None:
@@ -72,11 +80,13 @@ def fit_command(args) -> int:
             setup.dead_time_s = args.dead_time
         free = tuple(name.strip() for name in args.free.split(",") if name.strip())
         fixed = _fixed(args.fix)
+        if args.bootstrap < 0:
+            raise FitInputError(f"--bootstrap {args.bootstrap}: the number of refits cannot be negative")
         for particle in particles:
             particle.check()  # every particle's data before any fit starts: one line for the first problem
         from anplab.simulated.physics.materials import get_material
 
-        get_material(setup.material_key)
+        get_material(setup.material_key, concentration=setup.concentration)
     except FitInputError as error:
         raise UserError(str(error)) from None
     tasks = [(str(k), FitTask(p, setup, free, fixed, not args.no_rises)) for k, p in enumerate(particles)]
@@ -97,10 +107,20 @@ def fit_command(args) -> int:
         figure = fit_figure(particle, result, SYSTEMATIC_FRACTION)
         figure_path = Path(f"{stem}.png") if len(tasks) == 1 else Path(f"{stem}-{key}.png")
         figure.savefig(figure_path, dpi=110)
+        boot = None
+        if args.bootstrap > 0:
+            from anplab.fitting.bootstrap import bootstrap
+
+            boot = bootstrap(particle, setup, result, args.bootstrap, args.seed, fixed=fixed,
+                             scheduler=SERIAL if args.scheduler == SERIAL else args.scheduler,
+                             workers=args.workers, progress=not args.quiet)
         result = {k: v for k, v in result.items() if k != "expected"} | {"figure": figure_path.name}
+        if boot is not None:
+            result["bootstrap"] = boot
         fits.append(result)
         print(_line(result))
-    write_fit_json(out_json, {"source": str(path), "material": setup.material_key, "temperature_k":
+    write_fit_json(out_json, {"source": str(path), "material": setup.material_key,
+                              "concentration": setup.concentration, "temperature_k":
                               setup.temperature_k, "quantum_efficiency": setup.quantum_efficiency,
                               "dead_time_s": setup.dead_time_s, "free": list(free), "fixed": fixed,
                               "systematic_fraction": SYSTEMATIC_FRACTION, "fits": fits})

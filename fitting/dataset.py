@@ -80,6 +80,8 @@ class Setup:
     """What the data cannot tell: the material, temperature and the detector's fixed calibration."""
 
     material_key: str = "tm-1064"
+    #: Dopant fraction of the first dopant as synthesised (None: the preset's); it scales the transfer rates.
+    concentration: float | None = None
     temperature_k: float = 295.0
     band: str | None = None
     quantum_efficiency: float = 1.0

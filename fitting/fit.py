@@ -79,13 +79,17 @@ def observed_counts(data: ParticleData) -> dict[str, np.ndarray]:
 
 def fit_particle(data: ParticleData, setup: Setup, *, free: list[str] | tuple[str, ...] = DEFAULT_FREE,
                  fixed: dict[str, float] | None = None, systematic: float = SYSTEMATIC_FRACTION,
-                 use_rises: bool = True) -> FitResult:
-    """Fit the model to one particle's data; every parameter not freed is fixed at ``fixed`` or its start."""
+                 use_rises: bool = True, start: dict[str, float] | None = None) -> FitResult:
+    """Fit the model to one particle's data; every parameter not freed is fixed at ``fixed`` or its start.
+
+    ``start``: where the optimiser starts for some free parameters (a bootstrap refit starts at the fit it
+    resamples; the default starts are the preset's and a guess from the brightest reading).
+    """
     started = time.perf_counter()
     data.check()
     if not use_rises:
         data = ParticleData(data.label, data.s_curve, data.dark, [], data.temperature_k, list(data.notes))
-    material = get_material(setup.material_key)
+    material = get_material(setup.material_key, concentration=setup.concentration)
     if setup.band is None:
         setup.band = material.default_band
     specs = parameter_specs(material, data.dark_rate_guess(), _collection_guess(material, setup, data))
@@ -114,7 +118,7 @@ def fit_particle(data: ParticleData, setup: Setup, *, free: list[str] | tuple[st
         prior_terms = [(x[i] - mean) / sd for i, (mean, sd) in priors]
         return np.concatenate([deviance_residuals(flat_observed, flat, systematic), prior_terms])
 
-    start = np.array([values[n] for n in free])
+    start = np.array([(start or {}).get(n, values[n]) for n in free], dtype=float)
     low = np.array([specs[n].low for n in free])
     high = np.array([specs[n].high for n in free])
     start = np.clip(start, low + 1e-9 * (high - low), high - 1e-9 * (high - low))

@@ -106,3 +106,54 @@ def test_a_csv_from_another_setup_is_fitted_and_fit_json_written_beside_it(tmp_p
     assert only["values"]["shell_nm"] == pytest.approx(4.5, rel=0.10)
     assert only["explains_data"] is True
     assert (tmp_path / only["figure"]).stat().st_size > 10_000
+
+
+def test_another_concentration_is_recovered_when_the_setup_names_it(make_data):
+    # 4 % Tm instead of the preset's 8 %: its threshold is ~30 % higher, and the shell is still found.
+    data, setup = make_data({"shell_nm": 4.0, "collection_efficiency": 0.12}, concentration=0.04, seed=3)
+    result = fit_particle(data, setup)
+    assert result.explains_data
+    for name, truth in (("shell_nm", 4.0), ("collection_efficiency", 0.12)):
+        assert result.values[name] == pytest.approx(truth, rel=0.05)
+        assert abs(result.values[name] - truth) < 4 * result.uncertainties[name]
+
+
+def test_data_of_another_composition_is_not_fitted_as_the_preset(make_data):
+    from anplab.simulated.physics.materials import get_material
+
+    # 20 % Tm measured, the preset's 8 % assumed: a shell moves the threshold, but not the S-curve and the
+    # rise together the way more cross-relaxation does.
+    data, setup = make_data({}, material=get_material("tm-1064", concentration=0.2), seed=2)
+    result = fit_particle(data, setup)
+    assert not result.explains_data and "does not explain" in result.verdict
+
+
+def test_a_distorted_s_curve_gets_a_failing_verdict(make_data):
+    data, setup = make_data({}, rise_at=None, seed=2)
+    intensity = data.s_curve.intensity_kw_cm2
+    # A detector saturating above ~12 kW/cm^2 flattens the plateau: no model particle looks like that.
+    data.s_curve["counts"] = np.random.default_rng(3).poisson(
+        data.s_curve.counts / (1 + (intensity / 12.0) ** 2)).astype(float)
+    result = fit_particle(data, setup)
+    assert not result.explains_data and result.p_value < 1e-3
+
+
+def test_a_csv_with_units_in_its_cells_is_refused_in_one_line(tmp_path, capsys):
+    path = tmp_path / "units.csv"
+    path.write_text("intensity_kw_cm2,counts,gate_s\n5 kW/cm2,100,0.2\n6 kW/cm2,120,0.2\n")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["fit", str(path), "--quiet"])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert "column intensity_kw_cm2 must hold numbers" in error and "\n" not in error
+
+
+def test_an_unknown_material_is_refused_in_one_line(tmp_path, capsys, make_data):
+    data, _ = make_data({}, rise_at=None)
+    path = tmp_path / "other_lab.csv"
+    pd.concat([data.s_curve, data.dark.assign(kind="dark")]).to_csv(path, index=False)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["fit", str(path), "--quiet", "--material", "tm-9999"])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert "unknown material 'tm-9999'" in error and "\n" not in error

@@ -185,11 +185,22 @@ def s_curve_figure(sweeps: dict[str, pd.DataFrame], background: float, title: st
         top.legend(loc="lower right", fontsize=7.5)
     bottom.set_ylabel("local slope S")
     bottom.set_xlabel("peak intensity at the sample (kW/cm²)")
+    _widen_single_intensity(top, sweeps)
     bottom.axhline(2, color="0.6", lw=0.6, ls=":")
     note = "points: local 3-point regression ±1σ" + ("; lines: step fit" if fitted_any else "")
     bottom.text(0.99, 0.95, note, transform=bottom.transAxes, ha="right", va="top", fontsize=7, color="0.35")
     figure.tight_layout()
     return figure
+
+
+def _widen_single_intensity(axis, sweeps: dict[str, pd.DataFrame]) -> None:
+    """A run stopped after one intensity (or none) has no x range of its own: give the log axis a decade."""
+    intensities = np.unique(np.concatenate([np.asarray(d["intensity_kw_cm2"], dtype=float)
+                                            for d in sweeps.values() if len(d)] or [np.empty(0)]))
+    intensities = intensities[np.isfinite(intensities) & (intensities > 0)]
+    if len(intensities) <= 1:
+        centre = float(intensities[0]) if len(intensities) else 10.0
+        axis.set_xlim(centre / np.sqrt(10.0), centre * np.sqrt(10.0))
 
 
 def s_max_text(summary: dict) -> str:

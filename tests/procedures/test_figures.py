@@ -273,3 +273,15 @@ def test_survey_map_has_a_colourbar_and_a_scale_bar():
     assert any(isinstance(getattr(a, "_colorbar", None), Colorbar) for a in figure.axes[1:]) or len(figure.axes) == 2
     assert any(child.get_gid() == "scale bar" for child in axis.get_children())
     assert "of 9 particles" in axis.get_title()
+
+
+@pytest.mark.parametrize("points", [0, 1, 2])
+def test_an_s_curve_of_a_run_stopped_early_draws_without_warnings(points, recwarn):
+    # A run stopped after its dark point or its first reading has no intensity range of its own.
+    table = s_curve(points + 5, below=0.0, points=max(points, 1)).head(points)
+    figure = s_curve_figure({"up": table}, BACKGROUND, "power sweep, stopped",
+                            {"threshold_error": "too few points with a measurable slope to locate a threshold"})
+    figure.canvas.draw()
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
+    low, high = figure.axes[0].get_xlim()
+    assert 0 < low < high

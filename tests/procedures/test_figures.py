@@ -275,11 +275,12 @@ def test_survey_map_has_a_colourbar_and_a_scale_bar():
     assert "of 9 particles" in axis.get_title()
 
 
-@pytest.mark.parametrize("points", [0, 1, 2])
-def test_an_s_curve_of_a_run_stopped_early_draws_without_warnings(points, recwarn):
-    # A run stopped after its dark point or its first reading has no intensity range of its own.
-    table = s_curve(points + 5, below=0.0, points=max(points, 1)).head(points)
-    figure = s_curve_figure({"up": table}, BACKGROUND, "power sweep, stopped",
+@pytest.mark.parametrize("counts", [0, 380, 401, 2000])  # none, below, at and above the dark counts
+def test_an_s_curve_of_a_run_stopped_after_one_reading_draws_without_warnings(counts, recwarn):
+    # A run stopped after its first reading has no intensity range of its own (nor one without any reading).
+    table = pd.DataFrame({"intensity_kw_cm2": [4.95], "counts": [counts], "gate_s": [4.06]}).head(int(counts > 0))
+    table["count_rate_s"] = table.counts / table.gate_s
+    figure = s_curve_figure({"up": table}, 92.19, "power sweep, stopped",
                             {"threshold_error": "too few points with a measurable slope to locate a threshold"})
     figure.canvas.draw()
     assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]

@@ -53,7 +53,7 @@ def rates_agree(older: tuple[float, float], newer: tuple[float, float], toleranc
     return abs(r2 - r1) <= allowed
 
 
-def settled_windows(windows: list[tuple[int, float]], tolerance: float) -> tuple[int, float]:
+def settled_windows(windows: list[tuple[int, float]]) -> tuple[int, float]:
     """(counts, seconds) of the settled tail of ``windows``, whose last two agree: those two and every window
     before them back to the first whose addition breaks the agreement.
 
@@ -63,13 +63,18 @@ def settled_windows(windows: list[tuple[int, float]], tolerance: float) -> tuple
     keeps all its counting, whereas one still rising keeps only what came
     after the rise, since a block reaching into the rise no longer agrees.
     The block, not each window, is compared so that many small early
-    windows cannot each pass on their noise and together add a bias.
+    windows cannot each pass on their noise and together add a bias; and it
+    must agree within its Poisson noise alone (the relative tolerance only
+    decides that the pair has settled): a bright block a few per cent low, still on the
+    rise, would otherwise pass the relative tolerance and pull the reading
+    below the steady state by more than its own error (seen as thin-leaning
+    shells in the fits of surveyed S-curves).
     """
     counts, counted = windows[-2][0] + windows[-1][0], windows[-2][1] + windows[-1][1]
     block = (0, 0.0)
     for earlier in reversed(windows[:-2]):
         grown = (block[0] + earlier[0], block[1] + earlier[1])
-        if not rates_agree(grown, (counts, counted), tolerance):
+        if not rates_agree(grown, (counts, counted), 0.0):
             break
         block = grown
     return counts + block[0], counted + block[1]
@@ -118,7 +123,7 @@ def read_when_settled(
             older, newer = windows[-2], windows[-1]
             comparable = min(older[0], newer[0]) >= min_gate_counts or gate >= max_gate_s
             if comparable and rates_agree(older, newer, tolerance):
-                counts, counted = settled_windows(windows, tolerance)
+                counts, counted = settled_windows(windows)
                 reason = "settled"
                 while counts < min_counts and counted < max_integration_s and not should_stop():
                     # The rest of the target in one gate (at the rate just measured), never past the limits.

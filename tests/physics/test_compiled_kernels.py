@@ -1,10 +1,12 @@
-"""The compiled fixed-step stepper is the numpy stepper, to rounding.
+"""The compiled kernels of the simulated bench's per-gate work are their numpy versions, to rounding.
 
 The simulated sample advances particles still settling through short counting
 gates with ``compiled_stepper.advance_fixed`` instead of ``stepper.advance``;
 both must give the same populations and photons for random particles,
 intensities (below, at and far above threshold), temperatures, shells,
-darkness and step lengths, from the dark state and from mid-transient.
+darkness and step lengths, from the dark state and from mid-transient.  The
+settled-particle fast path finds its steady state by compiled Newton steps:
+they must equal the numpy ones from random populations and conditions.
 """
 
 import numpy as np
@@ -14,6 +16,7 @@ from anplab.simulated.physics.compiled_stepper import advance_fixed
 from anplab.simulated.physics.conditions import Conditions
 from anplab.simulated.physics.materials import get_material
 from anplab.simulated.physics.rate_equations import RateSystem
+from anplab.simulated.physics.settled import _newton_step_numpy, newton_step
 from anplab.simulated.physics.stepper import advance
 
 TM = get_material("tm-1064")
@@ -44,3 +47,20 @@ def test_zero_duration_is_no_step():
     got_n, photons = advance_fixed(system, n, 0.0, system.flux, np.array([TM.band_weights("800nm")]))
     np.testing.assert_array_equal(got_n, n)
     assert photons.shape == (1, 1) and photons[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_compiled_newton_step_matches_numpy(seed):
+    # Random conditions and random normalised populations (far from and near a steady state).
+    rng = np.random.default_rng(seed)
+    k = 7
+    cond = Conditions(rng.uniform(0.0, 80.0, k), rng.uniform(100.0, 320.0, k), rng.uniform(2.0, 9.0, k),
+                      rng.uniform(0.0, 0.9, k), shape=(k,))
+    system = RateSystem(TM, cond)
+    n = rng.uniform(0.0, 1.0, (TM.n_levels, k))
+    n /= n.sum(axis=0)
+    for _ in range(4):  # Newton iterates: the later ones are close to the steady state
+        expected = _newton_step_numpy(system, n)
+        got = newton_step(system, n)
+        np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-13 * np.abs(expected).max())
+        n = np.maximum(n + got, 0.0)

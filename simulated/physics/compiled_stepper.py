@@ -40,6 +40,45 @@ def _rhs(matrix, pair_a, pair_b, coefficient, change, n, out):
 
 
 @njit(cache=True)
+def _jacobian(matrix, pair_a, pair_b, coefficient, change, n, out):
+    size = n.shape[0]
+    for i in range(size):
+        for j in range(size):
+            out[i, j] = matrix[i, j]
+    for k in range(pair_a.shape[0]):
+        a, b = pair_a[k], pair_b[k]
+        for i in range(size):
+            out[i, a] += change[k, i] * coefficient[k] * n[b]
+            out[i, b] += change[k, i] * coefficient[k] * n[a]
+
+
+def one_point_equations(system: RateSystem, flux: float):
+    """``(rhs, jacobian)`` of the first point of ``system`` at ``flux``, compiled, as f(n) of a 1-d state.
+
+    For an implicit solver integrating one particle: it calls both hundreds of
+    times per step sequence, and numpy's per-call overhead on a 4-level state
+    is most of their cost.
+    """
+    matrix = np.ascontiguousarray(system.linear[:, :, 0] + flux * system.pump[:, :, 0])
+    pair_a, pair_b = system.pair_a.astype(np.int64), system.pair_b.astype(np.int64)
+    coefficient = np.ascontiguousarray(system.pair_coefficient[:, 0], dtype=float)
+    change = np.ascontiguousarray(system.pair_change, dtype=float)
+    size = matrix.shape[0]
+
+    def rhs(n):
+        out = np.empty(size)
+        _rhs(matrix, pair_a, pair_b, coefficient, change, np.ascontiguousarray(n, dtype=float), out)
+        return out
+
+    def jacobian(n):
+        out = np.empty((size, size))
+        _jacobian(matrix, pair_a, pair_b, coefficient, change, np.ascontiguousarray(n, dtype=float), out)
+        return out
+
+    return rhs, jacobian
+
+
+@njit(cache=True)
 def _lu(a, pivot):
     size = a.shape[0]
     for k in range(size):

@@ -6,13 +6,14 @@ both must give the same populations and photons for random particles,
 intensities (below, at and far above threshold), temperatures, shells,
 darkness and step lengths, from the dark state and from mid-transient.  The
 settled-particle fast path finds its steady state by compiled Newton steps:
-they must equal the numpy ones from random populations and conditions.
+they must equal the numpy ones from random populations and conditions, as must
+the compiled right-hand side and Jacobian the solver uses for a lone particle.
 """
 
 import numpy as np
 import pytest
 
-from anplab.simulated.physics.compiled_stepper import advance_fixed
+from anplab.simulated.physics.compiled_stepper import advance_fixed, one_point_equations
 from anplab.simulated.physics.conditions import Conditions
 from anplab.simulated.physics.materials import get_material
 from anplab.simulated.physics.rate_equations import RateSystem
@@ -64,3 +65,17 @@ def test_compiled_newton_step_matches_numpy(seed):
         got = newton_step(system, n)
         np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-13 * np.abs(expected).max())
         n = np.maximum(n + got, 0.0)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_one_point_equations_are_the_rate_equations(seed):
+    # transient.evolve integrates a lone particle with these compiled callbacks.
+    rng = np.random.default_rng(seed)
+    cond = Conditions(rng.uniform(0.0, 80.0, 1), rng.uniform(100.0, 320.0, 1), rng.uniform(2.0, 9.0, 1),
+                      rng.uniform(0.0, 0.9, 1), shape=(1,))
+    system = RateSystem(TM, cond)
+    rhs, jacobian = one_point_equations(system, float(system.flux[0]))
+    for _ in range(5):
+        n = rng.uniform(0.0, 1.0, (TM.n_levels, 1))
+        np.testing.assert_allclose(rhs(n[:, 0]), system.rhs(n)[:, 0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(jacobian(n[:, 0]), system.jacobian(n)[:, :, 0], rtol=1e-12, atol=1e-9)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anplab.fitting.defaults import DEFAULT_FREE  # not .parameters: that imports numpy and the physics
+from anplab.fitting.parameters import DEFAULT_FREE
 
 
 def register(commands) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from anplab.simulated.physics.material import MAX_SHELL_NM, Material
 from anplab.simulated.physics.processes import EnergyTransfer, PumpTransition
 
-from .defaults import DEFAULT_FREE  # noqa: F401  (re-exported: its owner is .defaults, light for the CLI)
 from .errors import FitInputError
 
 
@@ -49,6 +48,9 @@ def parameter_specs(material: Material, dark_guess: float, collection_guess: flo
         "dark_rate_s": FreeParameter("dark_rate_s", max(dark_guess, 1e-3), 0.0, max(1e3, 100 * dark_guess), "1/s",
                                      "detector dark count rate"),
     }
+
+
+DEFAULT_FREE = ("shell_nm", "collection_efficiency")
 
 
 def check_free(names: list[str], specs: dict[str, FreeParameter]) -> list[str]:

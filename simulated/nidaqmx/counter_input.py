@@ -114,17 +114,19 @@ class CounterInput(TaskKind):
 
     def rebase(self) -> None:
         """Count from now on: photons already accounted for (or before the start) are not counted again."""
-        self._seen = self.world.band_photons(self.detector()) if self.detector() else None
+        detector = self.detector()
+        self._seen = self.world.band_photons(detector) if detector else None
 
     def accrue(self) -> None:
         """Add the counts since the register was last brought up to date (a running total)."""
-        if self._seen is None or not self.detector():
+        detector = self.detector() if self._seen is not None else None  # looked up once: this runs every read
+        if not detector:
             return
         then, photons_then = self._seen
-        now, photons_now = self.world.band_photons(self.detector())
+        now, photons_now = self.world.band_photons(detector)
         self._seen = (now, photons_now)
         if now > then:
-            counts = self.world.detected_counts(self.detector(), photons_now - photons_then, now - then)
+            counts = self.world.detected_counts(detector, photons_now - photons_then, now - then)
             self.register = (self.register + self._sign() * counts) % _ROLLOVER
 
     def _latch(self, values: np.ndarray) -> None:

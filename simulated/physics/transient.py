@@ -16,6 +16,7 @@ import numpy as np
 from scipy.integrate import BDF, solve_ivp
 from scipy.sparse import csr_matrix
 
+from .compiled_stepper import one_point_equations
 from .conditions import Conditions, as_float_array
 from .constants import photon_flux
 from .errors import ModelInputError
@@ -255,14 +256,21 @@ def evolve(
     if duration_s <= 0:
         return n.copy(), np.zeros((weights.shape[0], len(edges) - 1))
     matrix = system.matrix(flux)
-
-    def fun(t, yy):
-        return system.rhs(yy.reshape(size, n_levels).T, matrix=matrix).T.ravel()
-
     method, jacobian_of = _solver_for(system, size, n_levels)
+    if size == 1:  # one particle (a counting gate, a trace): compiled callbacks, the same equations
+        rhs_of, jac_of = one_point_equations(system, float(np.asarray(flux).reshape(-1)[0]))
 
-    def jac(t, yy):
-        return jacobian_of(yy.reshape(size, n_levels).T, matrix=matrix)
+        def fun(t, yy):
+            return rhs_of(yy)
+
+        def jac(t, yy):
+            return jac_of(yy)
+    else:
+        def fun(t, yy):
+            return system.rhs(yy.reshape(size, n_levels).T, matrix=matrix).T.ravel()
+
+        def jac(t, yy):
+            return jacobian_of(yy.reshape(size, n_levels).T, matrix=matrix)
 
     sol = solve_ivp(fun, (0.0, duration_s), n.T.ravel(), method=method, jac=jac, rtol=rtol, atol=_ATOL,
                     dense_output=True)

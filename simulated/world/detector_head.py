@@ -28,6 +28,10 @@ class DetectorHead:
         """Counts in each interval given the photons the sample emitted in the band during it."""
         widths = np.asarray(widths_s, dtype=float)
         emitted = np.asarray(photons, dtype=float) if self.shutter_open else np.zeros(widths.shape)
+        if widths.size == 1:  # one gate (the common case): no grouping by width needed
+            width = float(widths.reshape(-1)[0])
+            rate = np.maximum(emitted.reshape(-1), 0.0) / width
+            return self.detection.counts(rate, width, self._rng).reshape(widths.shape).astype(np.int64, copy=False)
         out = np.empty(widths.shape, dtype=np.int64)
         for width in np.unique(widths):
             same = widths == width

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..physics.compiled_stepper import advance_fixed as step_particles
 from ..physics.compiled_stepper import step_through_samples
 from ..physics.conditions import Conditions
 from ..physics.constants import photon_flux
@@ -25,7 +26,6 @@ from ..physics.imaging import film_emission_map
 from ..physics.rate_equations import RateSystem
 from ..physics.samples import Film, ParticleField
 from ..physics.settled import SETTLED_RTOL, advance_linear, steady_nearby
-from ..physics.stepper import advance as step_particles
 from ..physics.transient import evolve
 
 PUMP_TOLERANCE_NM = 15.0
@@ -34,7 +34,7 @@ _RELEVANT_INTENSITY = 1e-9  # kW/cm^2; below this a particle counts as unpumped
 #: goes at least as I^2 there, and the avalanche reservoir is not reached.
 _RASTER_FLOOR = 1e-3
 _EXCITED_FLOOR = 1e-10  # excited-state fraction below which a dark particle counts as relaxed
-_SHORT_STEP_S = 0.01  # shorter steps use the batched Rosenbrock stepper, longer ones solve_ivp
+_SHORT_STEP_S = 0.01  # shorter steps use the fixed-step Rosenbrock stepper (compiled), longer ones solve_ivp
 
 
 @dataclass

@@ -94,6 +94,10 @@ class World:
         for laser in self.lasers.values():
             laser.advance(t0)
         lights = self.lights()
+        if not self._recordings:  # a plain gate (the common case): one interval, nothing to bin
+            self.photon_totals += self.sample.advance(t - t0, lights, None)[:, 0]
+            self._finish_piece(t)
+            return
         inside = [r.edges[(r.edges > t0) & (r.edges < t)] for r in self._recordings.values()]
         edges = np.unique(np.concatenate([[t0, t], *inside])) - t0
         photons = self.sample.advance(t - t0, lights, edges if len(edges) > 2 else None)
@@ -104,6 +108,9 @@ class World:
             slot = np.searchsorted(recording.edges, mids) - 1
             inside = (slot >= 0) & (slot < len(recording.photons))
             np.add.at(recording.photons, slot[inside], photons[band][inside])
+        self._finish_piece(t)
+
+    def _finish_piece(self, t: float) -> None:
         self.cryostat.advance(t)
         self.sample.temperature_k = self.cryostat.sample_k
         self._time = t

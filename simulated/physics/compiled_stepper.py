@@ -145,6 +145,20 @@ def _ros2_step(matrix, pair_a, pair_b, coefficient, change, n, h, new, lhs, pivo
 
 
 @njit(cache=True)
+def _take_step(weights, n, new, h, photons):
+    """Accept a step from ``n`` to ``new`` of length ``h``: photons per band by the trapezoidal rule, then n = new."""
+    for b in range(weights.shape[0]):
+        rate0 = 0.0
+        rate1 = 0.0
+        for i in range(n.shape[0]):
+            rate0 += weights[b, i] * n[i]
+            rate1 += weights[b, i] * new[i]
+        photons[b] += 0.5 * h * (rate0 + rate1)
+    for i in range(n.shape[0]):
+        n[i] = new[i]
+
+
+@njit(cache=True)
 def _ros2(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, duration, max_substep, photons,
           step):
     """Advance ``n`` in place through ``duration`` with adaptive ROS2 steps of at most ``max_substep``.
@@ -153,7 +167,6 @@ def _ros2(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, d
     ``step[0]`` carries the step size from one call to the next.
     """
     size = n.shape[0]
-    bands = weights.shape[0]
     matrix = linear + flux * pump
     lhs = np.empty((size, size))
     pivot = np.empty(size, dtype=np.int64)
@@ -169,15 +182,7 @@ def _ros2(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, d
         if error > 1.0 and h > 1e-9:
             h *= max(0.2, 0.9 / math.sqrt(error))
             continue
-        for b in range(bands):
-            rate0 = 0.0
-            rate1 = 0.0
-            for i in range(size):
-                rate0 += weights[b, i] * n[i]
-                rate1 += weights[b, i] * new[i]
-            photons[b] += 0.5 * h * (rate0 + rate1)
-        for i in range(size):
-            n[i] = new[i]
+        _take_step(weights, n, new, h, photons)
         t += h
         growth = 5.0 if error < 1e-4 else min(5.0, 0.9 / math.sqrt(error))
         h = min(h * max(growth, 0.2), max_substep)
@@ -188,7 +193,6 @@ def _ros2(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, d
 def _fixed(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, h, substeps, photons):
     """``substeps`` ROS2 steps of exactly ``h`` from ``n`` (in place): :func:`.stepper.advance` for one point."""
     size = n.shape[0]
-    bands = weights.shape[0]
     matrix = linear + flux * pump
     lhs = np.empty((size, size))
     pivot = np.empty(size, dtype=np.int64)
@@ -198,15 +202,7 @@ def _fixed(linear, pump, pair_a, pair_b, coefficient, change, weights, n, flux, 
     new = np.empty(size)
     for _ in range(substeps):
         _ros2_step(matrix, pair_a, pair_b, coefficient, change, n, h, new, lhs, pivot, k1, k2, trial)
-        for b in range(bands):
-            rate0 = 0.0
-            rate1 = 0.0
-            for i in range(size):
-                rate0 += weights[b, i] * n[i]
-                rate1 += weights[b, i] * new[i]
-            photons[b] += 0.5 * h * (rate0 + rate1)
-        for i in range(size):
-            n[i] = new[i]
+        _take_step(weights, n, new, h, photons)
 
 
 def advance_fixed(

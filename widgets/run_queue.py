@@ -5,6 +5,9 @@ before the next, the safe state at every exit), one at a time, on the one
 bench the window holds.  The worker never touches Qt widgets: what a run
 records is buffered and handed to the GUI thread in batches, so a run of
 10^5 points costs the event loop a few dozen redraws a second, not 10^5.
+The start and the end of a run go through the same buffer as its records, so
+the window always hears "started", then every record, then "finished", in
+that order, however the event loop interleaves its timers and posted events.
 
 Besides pausing, the queue can be *held* (``hold(reason)``): no run starts
 while any hold is on.  Manual control holds it, so that a run never starts
@@ -33,6 +36,9 @@ log = logging.getLogger(__name__)
 
 #: Finished runs remembered by the queue (their data stay on disk; the browser reloads them).
 HISTORY = 200
+
+#: Buffer entries that are not records: where a run starts and ends in the ordered stream to the GUI thread.
+STARTED, FINISHED = object(), object()
 
 
 @dataclass
@@ -71,6 +77,7 @@ class RunQueue(QtCore.QObject):
         self._holds: dict[str, str] = {}  # who holds the queue -> why
         self._closing = False
         self._abort = threading.Event()
+        # (run, topic, record) in the order the worker saw them; topics STARTED and FINISHED mark a run's ends
         self._buffer: list[tuple[QueuedRun, str, object]] = []
         self._buffer_lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="anplab run queue", daemon=True)
@@ -196,7 +203,7 @@ class RunQueue(QtCore.QObject):
     def _work(self) -> None:
         while (run := self._next()) is not None:
             run.status = "running"
-            self.run_started.emit(run)
+            self._post(run, STARTED)
             self.changed.emit()
             try:
                 procedure = configure(run.procedure, run.parameters, bench=self.bench)
@@ -209,11 +216,11 @@ class RunQueue(QtCore.QObject):
                 log.exception("run %s could not run", run.label)
                 run.status, run.error = "failed", f"{type(error).__name__}: {error}"
                 self.bench.safe_state()
-            self._flush_later()
             with self._lock:
                 self.current = None
                 self.done.append(run)
-            self.run_finished.emit(run)
+            self._post(run, FINISHED)
+            self._flush_later()
             self.changed.emit()
 
     def _progress(self, run: QueuedRun, percent: float) -> None:
@@ -225,6 +232,9 @@ class RunQueue(QtCore.QObject):
             return
         if topic == "progress":
             return
+        self._post(run, topic, record)
+
+    def _post(self, run: QueuedRun, topic, record=None) -> None:
         with self._buffer_lock:
             self._buffer.append((run, topic, record))
 
@@ -233,11 +243,22 @@ class RunQueue(QtCore.QObject):
 
     @QtCore.Slot()
     def _flush(self) -> None:
-        """In the GUI thread: hand what the running run recorded since the last batch to the viewers."""
+        """In the GUI thread: hand what the runs recorded since the last batch to the viewers, in order.
+
+        A run's ``run_started`` goes out before its first records and its ``run_finished`` after its last,
+        each batch of records holding one run's consecutive records.
+        """
         with self._buffer_lock:
             batch, self._buffer = self._buffer, []
-        while batch:
-            run = batch[0][0]
-            count = next((k for k, entry in enumerate(batch) if entry[0] is not run), len(batch))
-            self.records.emit(run, [(topic, record) for _, topic, record in batch[:count]])
-            batch = batch[count:]
+        records: list[tuple[str, object]] = []
+        for k, (run, topic, record) in enumerate(batch):
+            if topic is not STARTED and topic is not FINISHED:
+                records.append((topic, record))
+                last_of_run = k + 1 == len(batch) or batch[k + 1][0] is not run or batch[k + 1][1] is FINISHED
+                if last_of_run:
+                    self.records.emit(run, records)
+                    records = []
+            elif topic is STARTED:
+                self.run_started.emit(run)
+            else:
+                self.run_finished.emit(run)

@@ -1,6 +1,7 @@
 """The phase a run is in, how far through it and its ETA: the tracker, and the window showing it."""
 
 import re
+import threading
 
 import pytest
 from hypothesis import given
@@ -9,6 +10,8 @@ from hypothesis import strategies as st
 from anplab.gui import MainWindow
 from anplab.procedures.base import open_bench
 from anplab.widgets.run_progress import PhaseProgress, format_duration
+
+SWEEP_WITH_ETA = r"sweep: \d+ % \(about \d+ s left\) · run \d+ %"
 
 
 class FakeClock:
@@ -72,12 +75,26 @@ def test_the_window_shows_each_phase_of_a_run_with_its_eta(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     seen: dict[str, list[str]] = {"label": [], "bar": [], "table": []}
+    eta_shown = threading.Event()
 
     def look():
         seen["label"].append(window.phase_label.text())
         seen["bar"].append(window.phase_bar.format())
         cell = window.queue_table.item(0, 3)
         seen["table"].append(cell.text() if cell is not None else "")
+        if re.search(SWEEP_WITH_ETA, seen["label"][-1]):
+            eta_shown.set()
+
+    # In virtual time a sweep may be over in a second of wall time, and a loaded machine may give the GUI
+    # thread no look in it.  Hold the run a third of the way into its sweep until the window has shown that
+    # phase with its ETA (which needs a second of the phase): the test then waits for the window, never races it.
+    record = window.queue._record
+
+    def held_record(queued, topic, payload):
+        record(queued, topic, payload)
+        if topic == "phase" and payload.get("name") == "sweep" and payload.get("fraction", 0) >= 1 / 3:
+            eta_shown.wait(60)
+    window.queue._record = held_record
 
     try:
         window.form.select("power-sweep")
@@ -94,7 +111,7 @@ def test_the_window_shows_each_phase_of_a_run_with_its_eta(qtbot, tmp_path):
     # In virtual time the dark count and the particle search can be over between two looks (however loaded
     # the machine is, the run's history has them, below); the sweep lasts.
     assert "sweep: " in labels
-    assert re.search(r"sweep: \d+ % \(about \d+ s left\) · run \d+ %", labels)
+    assert re.search(SWEEP_WITH_ETA, labels)
     assert any(text.startswith("phase 3: sweep") for text in seen["bar"])
     assert any("· sweep: " in text for text in seen["table"])  # the queue's Progress column too
     assert window.phase_bar.format() == "finished" and window.phase_bar.value() == window.phase_bar.maximum()

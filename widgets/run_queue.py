@@ -21,6 +21,7 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from pyqtgraph.Qt import QtCore
@@ -250,15 +251,16 @@ class RunQueue(QtCore.QObject):
         """
         with self._buffer_lock:
             batch, self._buffer = self._buffer, []
-        records: list[tuple[str, object]] = []
-        for k, (run, topic, record) in enumerate(batch):
-            if topic is not STARTED and topic is not FINISHED:
-                records.append((topic, record))
-                last_of_run = k + 1 == len(batch) or batch[k + 1][0] is not run or batch[k + 1][1] is FINISHED
-                if last_of_run:
-                    self.records.emit(run, records)
-                    records = []
-            elif topic is STARTED:
+        def stretch(entry) -> tuple[int, object]:  # one run's marker, or a run of its consecutive records
+            run, topic, _ = entry
+            return id(run), topic if topic is STARTED or topic is FINISHED else None
+
+        for (_, marker), entries in groupby(batch, key=stretch):
+            entries = list(entries)
+            run = entries[0][0]
+            if marker is STARTED:
                 self.run_started.emit(run)
-            else:
+            elif marker is FINISHED:
                 self.run_finished.emit(run)
+            else:
+                self.records.emit(run, [(topic, record) for _, topic, record in entries])

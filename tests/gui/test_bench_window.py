@@ -65,7 +65,10 @@ def test_a_sweep_and_a_scan_run_from_the_queue_with_live_plots(window, qtbot):
     assert sweep and scan and [run.id for run in window.queue.pending] == [sweep.id, scan.id]
     window.queue.resume()
     qtbot.waitUntil(lambda: sweep.status == "finished", timeout=120_000)
-    qtbot.waitUntil(lambda: scan.status == "finished" and scan.id in window.live_views, timeout=180_000)
+    # The worker marks the run finished; the window hears of it on its own thread, a batch later.
+    qtbot.waitUntil(lambda: scan.status == "finished" and scan.id in window.live_views
+                    and window.live_title.text().startswith(f"#{scan.id} ") and "finished" in window.live_title.text(),
+                    timeout=180_000)
     qtbot.wait(300)  # the last batch and redraw
 
     sweep_view = window.live_views[sweep.id].panels["scurve"]

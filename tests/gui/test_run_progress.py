@@ -103,6 +103,8 @@ def test_the_window_shows_each_phase_of_a_run_with_its_eta(qtbot, tmp_path):
         window.queue.changed.connect(look)
         window._progress_timer.timeout.connect(look)
         qtbot.waitUntil(lambda: run.status == "finished", timeout=120_000)
+        # The worker marks the run finished; the window hears of it on its own thread, a batch later.
+        qtbot.waitUntil(lambda: window.phase_bar.format() == "finished", timeout=10_000)
         look()
     finally:
         window.shutdown()

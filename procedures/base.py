@@ -176,6 +176,7 @@ class BenchProcedure(Procedure):
         if key in self._replay:
             return self._replay[key]
         watch = self._suspenders()
+        first_trip_s: dict[str, float] = {}  # per condition: when this point first failed it
         while True:
             self.pump_readings = []
             try:
@@ -191,7 +192,7 @@ class BenchProcedure(Procedure):
             self._discard(key, trip)
             if self.should_stop():
                 raise StopRequested(f"stopped while point {key} was being measured again: {trip.message}")
-            self._ride_out(watch, trip, key)
+            self._ride_out(watch, trip, key, first_trip_s.setdefault(trip.condition, self.clock.now()))
         rows = [] if rows is None else [rows] if isinstance(rows, dict) else list(rows)
         if rows:
             self.emit("batch results", batch(rows))  # pymeasure's form: its Worker records it too
@@ -229,8 +230,12 @@ class BenchProcedure(Procedure):
         """A reading of ``laser``'s output taken during the current point: the proof that the pump was as set."""
         self.pump_readings.append((laser, float(measured_w), float(setpoint_w)))
 
-    def _ride_out(self, watch: Suspenders, trip: Trip | None, key: str) -> None:
-        """Handle a tripped condition: abort, or suspend in the safe state until it clears."""
+    def _ride_out(self, watch: Suspenders, trip: Trip | None, key: str, first_trip_s: float) -> None:
+        """Handle a tripped condition: abort, or suspend in the safe state until it clears.
+
+        ``first_trip_s``: when point ``key`` first failed this condition.  One judged only by measuring
+        again gets ``max_wait_s`` from then, over all the point's measurements (suspenders module).
+        """
         if trip is None:
             return
         record = {"condition": trip.condition, "message": trip.message, "action": trip.action, "point": key,
@@ -239,6 +244,13 @@ class BenchProcedure(Procedure):
         if trip.action == "abort":
             record["outcome"] = "aborted"
             raise ConditionAbort(trip.message)
+        failing_s = self.clock.now() - first_trip_s
+        if watch.judged_by_measuring(trip) and failing_s >= trip.max_wait_s:
+            record["outcome"] = "gave up"
+            attempts = sum(1 for earlier in self.suspensions
+                           if earlier["point"] == key and earlier["condition"] == trip.condition)
+            raise ConditionAbort(f"{trip.message}; not cleared after {trip.max_wait_s:g} s (point {key} measured "
+                                 f"{attempts} times over {failing_s:.0f} s)")
         log.warning("suspended at point %s: %s", key, trip.message)
         lasers = [(laser, laser.power_setpoint_w, laser.emission_wanted) for laser in self.bench.lasers.values()]
         self.bench.safe_state()

@@ -23,8 +23,12 @@ prove it ends the run.  *suspend*: the bench goes
 to its safe state (lasers off), the run waits until the condition clears
 (checking every ``poll_s``), puts the lasers back as they were, and measures
 the point again; if the condition has not cleared within ``max_wait_s``,
-the run is aborted.  *abort*: the run ends at once, in the safe state, with
-the reason in its record.
+the run is aborted.  A condition judged only by measuring again (saturation,
+pump drift) has cleared when a measurement passes: it has ``max_wait_s``
+from the point's first trip, over all its measurements, so a pump that stays
+off its setpoint ends the run instead of measuring the point forever.
+*abort*: the run ends at once, in the safe state, with the reason in its
+record.
 """
 
 from __future__ import annotations
@@ -75,13 +79,19 @@ class Suspenders:
         spec = self.spec.interlock
         return Trip("interlock", message, spec.action if self.spec.enabled else "abort", spec.max_wait_s)
 
+    @staticmethod
+    def judged_by_measuring(trip: Trip) -> bool:
+        """Whether the condition can only be judged with the light back on, by measuring the point again
+        (saturation, pump drift), rather than watched clearing with the lasers off (interlock, temperature)."""
+        return trip.condition not in ("interlock", "temperature")
+
     def cleared(self, trip: Trip, procedure) -> bool:
         """Whether a suspended run may carry on (with the lasers still off)."""
         if trip.condition == "interlock":
             return all(laser.interlock_ok for laser in self.bench.lasers.values())
         if trip.condition == "temperature":
             return not self._temperature(procedure, "")
-        return True  # saturation and drift can only be judged with the light back on: measure again
+        return True  # judged_by_measuring: measure again
 
     # -- the conditions ---------------------------------------------------------------------------
     def _interlock(self, procedure, point: str) -> str | None:

@@ -71,6 +71,22 @@ def test_a_sagging_pump_suspends_the_run_until_it_recovers(tmp_path):
     assert (up.beam_power_w / up.power_setpoint_w).between(0.9, 1.1).all()
 
 
+def test_a_pump_that_stays_off_its_setpoint_ends_the_run_after_the_wait(tmp_path):
+    # Drift is judged only by measuring the point again: without a budget over all those measurements a
+    # pump that never recovers would have the run re-measure one point forever.
+    bench = bench_with({"laser_sags": [{"at_s": 60.0, "laser": "pump_1064", "factor": 0.7, "duration_s": 1e9}]},
+                       {"poll_s": 1.0, "pump_drift": {"max_wait_s": 30}})
+    outcome, metadata, data = run(PowerSweep, bench, tmp_path, **SWEEP)
+    assert outcome.ended == "failed"
+    assert "pump_1064 delivered" in outcome.error and "not cleared after 30 s" in outcome.error
+    tries = [s for s in metadata["suspensions"] if s["condition"] == "pump_drift"]
+    assert len({s["point"] for s in tries}) == 1 and len(tries) >= 2  # measured again before giving up
+    assert tries[-1]["outcome"] == "gave up" and tries[-1]["at_s"] - tries[0]["at_s"] >= 30
+    assert metadata["lasers_off_at_end"] is True
+    up = data[data.direction == UP]
+    assert 0 < len(up) < 20 and (up.beam_power_w / up.power_setpoint_w).between(0.9, 1.1).all()
+
+
 def test_a_straying_cryostat_suspends_thermometry_until_it_is_back(tmp_path):
     bench = bench_with({"cryostat_kicks": [{"at_s": 175.0, "kelvin": 4.0}]}, {"poll_s": 2.0})  # while at 290 K
     outcome, metadata, data = run(Thermometry, bench, tmp_path, temperatures="295,290,285", hold=20.0, repeats=40,

@@ -87,11 +87,11 @@ class Suspenders:
 
     def cleared(self, trip: Trip, procedure) -> bool:
         """Whether a suspended run may carry on (with the lasers still off)."""
+        if self.judged_by_measuring(trip):
+            return True  # only measuring the point again can tell
         if trip.condition == "interlock":
             return all(laser.interlock_ok for laser in self.bench.lasers.values())
-        if trip.condition == "temperature":
-            return not self._temperature(procedure, "")
-        return True  # judged_by_measuring: measure again
+        return not self._temperature(procedure, "")
 
     # -- the conditions ---------------------------------------------------------------------------
     def _interlock(self, procedure, point: str) -> str | None:

@@ -232,7 +232,7 @@ class ParticleExperiment(BenchProcedure):
         def measure(intensity: float) -> tuple[float, float]:
             def read() -> dict:
                 reading = self.settled_reading(intensity, gate_s=gate_s)
-                return self.reading_row("locate", intensity, reading.counts, reading.gate_s)
+                return self.reading_row("locate", self.delivered(intensity)[1], reading.counts, reading.gate_s)
 
             (row,) = self.point(f"locate-{len(rows)}", read)
             rows.append(row)
@@ -248,6 +248,17 @@ class ParticleExperiment(BenchProcedure):
         threshold = avalanche_threshold(table, background=background).threshold_kw_cm2
         self.log_info(f"threshold located at {threshold:.4g} kW/cm^2 from {len(rows)} settled readings")
         return threshold, rows
+
+    def delivered(self, intensity_kw_cm2: float) -> tuple[float, float]:
+        """The beam power (W) and peak intensity (kW/cm^2) measured now with the pump set for ``intensity_kw_cm2``.
+
+        What a reading's row records: the intensity the particle saw, not the one asked for.  The laser
+        reaches a setpoint only in steps (coarse at low power) and within its calibration, and near the
+        threshold the emission changes by the slope S (30-80) times the intensity's relative error: a 1 %
+        error there is a factor of 2 in the emission, and the threshold would follow the setpoint's error.
+        """
+        beam = self.beam_power_now(self.power_for(intensity_kw_cm2))
+        return beam, self.bench.peak_intensity_kw_cm2(self.pump.name, beam)
 
     def beam_power_now(self, setpoint_w: float) -> float:
         """Laser output from the pick-off power meter if there is one, else the laser's own reading.

@@ -265,12 +265,9 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
                     kelvin: float | None = None) -> dict:
         self.pump.ensure_emission()
         reading = self.settled_reading(intensity, gate_s=self.gate)
-        beam = self.beam_power_now(self.power_for(intensity))
-        # The intensity the pick-off measured, not the one asked for: the laser reaches a setpoint only in
-        # steps, coarse at low power, and a model fit needs the intensity the particle saw.
-        return self.row(index, kind, x_um=x, y_um=y, intensity_kw_cm2=self.bench.peak_intensity_kw_cm2(
-            self.pump.name, beam), counts=reading.counts, gate_s=reading.gate_s,
-                        temperature_k=float("nan") if kelvin is None else kelvin)
+        _, delivered = self.delivered(intensity)
+        return self.row(index, kind, x_um=x, y_um=y, intensity_kw_cm2=delivered, counts=reading.counts,
+                        gate_s=reading.gate_s, temperature_k=float("nan") if kelvin is None else kelvin)
 
     def search_threshold(self, index: int, x: float, y: float, background: float, step: str,
                          kelvin: float | None) -> float:

@@ -75,10 +75,10 @@ class PowerSweep(ParticleExperiment):
                                         readings=self.readings, max_wait_s=self.max_wait,
                                         min_counts=self.min_counts, max_integration_s=self.max_integration,
                                         should_stop=self.should_stop)
-            beam = self.beam_power_now(setpoint)
+            beam, delivered = self.delivered(intensity)
             return {
                 "direction": direction, "power_setpoint_w": setpoint, "beam_power_w": beam,
-                "intensity_kw_cm2": self.bench.peak_intensity_kw_cm2(self.pump.name, beam),
+                "intensity_kw_cm2": delivered,
                 "counts": reading.counts, "gate_s": reading.gate_s, "count_rate_s": reading.count_rate_s,
                 "settle_time_s": reading.settle_time_s, "settled": int(reading.settled),
                 "stopped_by": reading.stopped_by, "time_s": self.clock.now(),

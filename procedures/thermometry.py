@@ -128,10 +128,10 @@ class Thermometry(ParticleExperiment):
         def read(intensity: float) -> None:
             self.pump.set_power(self.power_for(intensity))
             reading = read_when_settled(self.detector, self.clock, gate_s=0.05, readings=3, max_wait_s=10.0)
-            rows.append(self._row(SWEEP, kelvin, float(intensity), self.beam_power_now(self.power_for(intensity)),
-                                  reading.counts, reading.gate_s))
+            beam, delivered = self.delivered(intensity)
+            rows.append(self._row(SWEEP, kelvin, delivered, beam, reading.counts, reading.gate_s))
             rate, sigma = reading.counts / reading.gate_s, np.sqrt(max(reading.counts, 1)) / reading.gate_s
-            taken.append((float(intensity), rate - self.background, sigma))
+            taken.append((delivered, rate - self.background, sigma))
 
         for intensity in np.geomspace(self.sweep_min, self.sweep_max, self.sweep_points):
             read(float(intensity))

@@ -15,7 +15,10 @@ sits at the threshold I_th.  Points on the wings fix A (the curvature of the
 log-divergence) and with it the width w from the size of the jump, which is
 why a coarse grid that never samples the steep part still places the
 threshold between its points, instead of at one of them.  The fit is
-weighted by each point's Poisson error of ln(signal - background).
+weighted by each point's Poisson error of ln(signal - background).  A fit
+whose threshold ends at the edge of the range it may take (the points
+next to the steepest secant) is refused: on a faint particle noise high on the rise can make
+the steepest secant, and the step fitted there is not an estimate.
 
 Uncertainties.  A parametric bootstrap (every point's counts redrawn from a
 Poisson distribution around the measured value, the estimate repeated) gives
@@ -105,7 +108,7 @@ def _fit_step(x: np.ndarray, net: np.ndarray, noise: np.ndarray, window_factor: 
     """Weighted least-squares fit of the smoothed log step around the steepest secant, in ln E.
 
     Needs both branches above background: ``_MIN_WING_POINTS`` bright points on each side of the steepest
-    secant within the window (otherwise ``ValueError``).
+    secant within the window, and a threshold within its range, not at its edge (otherwise ``ValueError``).
     """
     bright = np.isfinite(x) & np.isfinite(net) & (noise > 0) & (net > 3.0 * noise)
     x, y, sigma = x[bright], np.log(net[bright]), noise[bright] / net[bright]
@@ -130,6 +133,10 @@ def _fit_step(x: np.ndarray, net: np.ndarray, noise: np.ndarray, window_factor: 
     if not result.success:
         raise ValueError(f"the S-curve step fit did not converge: {result.message}")
     _, slope, _, amplitude, centre, log_width = result.x
+    if min(centre - lower[4], upper[4] - centre) < 1e-6:
+        # A step at the end of the range allowed is not an estimate: the steepest secant was noise high on
+        # the rise (a faint particle's, whose branch below is under the dark counts), not the step.
+        raise ValueError("the fitted step sits at the edge of the steep part, not within it")
     local = np.diff(x)
     near = int(np.clip(np.searchsorted(x, centre) - 1, 0, local.size - 1))
     return _Fit(float(centre), float(slope + amplitude / np.exp(log_width)), float(local[near]), tuple(result.x))
@@ -169,6 +176,14 @@ def _bracket(x: np.ndarray, net: np.ndarray, noise: np.ndarray) -> _Bracket:
             bounds.append(float(np.log(net[k] / ceiling) / (x[k] - x[k - 1])))
     bound = max(bounds) if bounds else float("nan")
     return _Bracket(0.5 * (x[first] + x[first - 1]), bound, step)
+
+
+def _fit_or_onset(x: np.ndarray, net: np.ndarray, noise: np.ndarray, window_factor: float) -> _Fit | _Bracket:
+    """The smoothed-step fit where both branches support it, else the onset bracket (module docstring)."""
+    try:
+        return _fit_step(x, net, noise, window_factor)
+    except ValueError:
+        return _bracket(x, net, noise)
 
 
 def _net_signal(
@@ -252,13 +267,13 @@ def avalanche_threshold(
         return _slope_peak_estimate(table, intensity, signal, counts, gate, background, window, bootstrap, seed)
     net, noise = _net_signal(table, signal, counts, gate, background)
     try:
-        fit = _fit_step(x, net, noise, window_factor)
-        locate = lambda n, e: _fit_step(x, n, e, window_factor)  # noqa: E731
+        fit = _fit_or_onset(x, net, noise, window_factor)
     except ValueError:
-        try:
-            fit = _bracket(x, net, noise)
-        except ValueError:
-            return _slope_peak_estimate(table, intensity, signal, counts, gate, background, window, bootstrap, seed)
+        return _slope_peak_estimate(table, intensity, signal, counts, gate, background, window, bootstrap, seed)
+    if isinstance(fit, _Fit):
+        # A redraw whose fit is refused counts at its onset (dropping it would narrow the spread).
+        locate = lambda n, e: _fit_or_onset(x, n, e, window_factor)  # noqa: E731
+    else:  # the bracket's own uniform term already spans where the step may be
         locate = lambda n, e: _bracket(x, n, e)  # noqa: E731
     rng = np.random.default_rng(seed)
     gates = table[gate].to_numpy(dtype=float)

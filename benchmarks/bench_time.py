@@ -9,7 +9,9 @@ steady emission (t90, from the physics engine, at the intensity the aimed
 particle sees) for every point with the pump on.  For a rise-time
 intensity, the target is the procedure's signal counts above the
 baseline (or what it collected, if less), at the measured plateau rate
-per trace above it.  The ratio bench
+per trace above it; an intensity that counted its baseline between traces
+(to see the rise-time peak from below) adds the optimal on/off baseline
+time, sqrt(b / (s + b)) of its signal time.  The ratio bench
 time / floor says how much of the bench time goes to waiting and counting
 beyond what the data needs; fixed costs (dark point, aiming, locating) are
 the bench time before the first swept point (the dark point's share printed beside it).  Target: each ratio <= 1.3,
@@ -29,7 +31,7 @@ import pandas as pd  # noqa: E402
 
 from anplab.procedures.base import open_bench  # noqa: E402
 from anplab.procedures.power_sweep import DARK, PowerSweep  # noqa: E402
-from anplab.procedures.rise_time import LOCATE, RiseTime  # noqa: E402
+from anplab.procedures.rise_time import BASELINE, LOCATE, RiseTime  # noqa: E402
 from anplab.procedures.runner import load_data, run_procedure  # noqa: E402
 from anplab.procedures.threshold_search import ThresholdSearch  # noqa: E402
 from anplab.simulated.physics import characteristics  # noqa: E402
@@ -75,6 +77,13 @@ def rise_floor(bench, procedure: RiseTime, summary: dict, data: pd.DataFrame) ->
             continue  # no signal above baseline: nothing the point needed to count (its bench time is waste)
         wanted = min(procedure.target_counts, row["signal_counts"])
         floor += wanted / rate + float(t90(bench, np.array([row["intensity_kw_cm2"]]))[0])
+        # A point timed against its baseline (below the slowest rise, where the emission is a tenth of the
+        # dark or less) needs that baseline counted too: at the optimum of on/off counting, for a time
+        # sqrt(b / (s + b)) of the signal's.
+        dark = data[(data.phase == BASELINE) & np.isclose(data.intensity_kw_cm2, row["intensity_kw_cm2"])]
+        if len(dark):
+            background = float(dark.counts.sum() / dark.gate_s.sum())
+            floor += wanted / rate * np.sqrt(background / (rate + background))
     located = data[data.phase == LOCATE].assign(count_rate_s=lambda d: d.counts / d.gate_s)
     if len(located):
         floor += sweep_floor(bench, located, 400)

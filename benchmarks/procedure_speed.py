@@ -33,7 +33,9 @@ from anplab.procedures.threshold_search import ThresholdSearch  # noqa: E402
 
 EXPERIMENTS = [  # label, procedure, parameters, target wall time (s)
     ("60-point power sweep", PowerSweep, {"points": 60}, 2.0),
-    ("5-power rise-time series", RiseTime, {"auto_factors": "1.0,1.05,1.25,1.5,2.0"}, 4.0),
+    # The series the 4 s target was set for: five powers, no search for the peak from below (peak_repeats 0).
+    ("5-power rise-time series", RiseTime, {"auto_factors": "1.0,1.05,1.25,1.5,2.0", "peak_repeats": 0}, 4.0),
+    ("rise-time default, both sides", RiseTime, {}, None),
     ("10-temperature thermometry", Thermometry, {}, 10.0),
     ("128 x 128 PASSI scan image", PassiScan, {"pixels": 128, "auto_factors": "1.5", "roi_factors": "none"}, 2.0),
 ]
@@ -71,8 +73,9 @@ def main() -> None:
         for label, cls, parameters, target in EXPERIMENTS:
             wall, cpu, bench_s, summary = timed(cls, parameters, out)
             summaries[cls] = summary
-            print(f"{label:<30} {wall:>9.2f} {cpu:>8.2f} {bench_s:>15.0f} {target:>11g}  "
-                  f"{'ok' if wall < target else 'SLOW'}")
+            verdict = "" if target is None else "ok" if wall < target else "SLOW"
+            print(f"{label:<30} {wall:>9.2f} {cpu:>8.2f} {bench_s:>15.0f} {'-' if target is None else target:>11}  "
+                  f"{verdict}")
         _, _, _, search = timed(ThresholdSearch, {}, out)
     sweep = summaries[PowerSweep]
     print()

@@ -96,7 +96,6 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
 
     # The rise-time experiment's trace steps, used as they are (they read the parameters above).
     rise_and_decay = RiseTime.rise_and_decay
-    signal_counts = RiseTime.signal_counts
     trace_rows = RiseTime.trace_rows
 
     # -- checks before anything moves -----------------------------------------------------------

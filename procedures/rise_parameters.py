@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from pymeasure.experiment import FloatParameter, IntegerParameter
 
-from .analysis.rise import decay_estimate, trace_signal
+from .analysis.rise import Baseline, counted_baseline, decay_estimate, trace_signal
 
 
 def with_default(parameter, default, name: str | None = None):
@@ -26,7 +26,9 @@ class RiseParameters:
 
     target_counts = IntegerParameter("Signal counts to collect per intensity", default=10000, minimum=1,
                                      maximum=10**9)
-    max_repeats = IntegerParameter("Most traces summed per intensity", default=24, minimum=1, maximum=10000)
+    # 64: just above the located threshold the emission is about the dark rate and its rise needs ~60 traces to
+    # reach the default target; bright points reach it in one to a few.
+    max_repeats = IntegerParameter("Most traces summed per intensity", default=64, minimum=1, maximum=10000)
     bin_width = FloatParameter("Rise bin width", units="s", default=0.01, minimum=1e-5, maximum=1.0)
     rise_duration = FloatParameter("Rise trace length", units="s", default=3.0, minimum=0.001, maximum=600.0)
     decay_bin_width = FloatParameter("Decay bin width", units="s", default=2e-4, minimum=1e-6, maximum=1.0)
@@ -77,6 +79,24 @@ class RiseParameters:
         """Bin centres of a trace, from the pump step."""
         return (np.arange(bins) + 0.5) * bin_s - self.pre_trigger
 
-    def signal_and_noise(self, trace: np.ndarray) -> tuple[float, float]:
-        """Counts above the pre-step baseline after the step, and their Poisson standard deviation."""
-        return trace_signal(trace, int(round(self.pre_trigger / self.bin_width)))
+    def signal_and_noise(self, trace: np.ndarray, traces: int = 1,
+                         counted: Baseline | None = None) -> tuple[float, float]:
+        """Counts above the pre-step baseline after the step, and their Poisson standard deviation (``trace``
+        sums ``traces``); the baseline pooled over the run's committed points and ``counted`` (this point's
+        own dark gates) where it serves."""
+        return trace_signal(trace, int(round(self.pre_trigger / self.bin_width)), self.pooled_baseline(counted),
+                            self.bin_width, traces)
+
+    def pooled_baseline(self, counted: Baseline | None = None) -> Baseline | None:
+        """The pump-off level counted by the committed points (their pre-step bins and dark gates) and
+        ``counted``; None while nothing is counted."""
+        pooled = getattr(self, "_pooled_baseline", None)
+        if counted is not None and counted.exposure_s > 0:
+            pooled = (pooled or Baseline()).plus(counted.counts, counted.exposure_s)
+        return pooled
+
+    def note_baseline(self, rise_rows: pd.DataFrame, dark_rows: pd.DataFrame | None = None) -> None:
+        """Add a committed point's pump-off counts to the pool (from its rows only, so that a resumed run,
+        which replays them, decides alike)."""
+        counted = counted_baseline(rise_rows, dark_rows)
+        self._pooled_baseline = self.pooled_baseline(counted) or Baseline()

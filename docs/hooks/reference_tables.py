@@ -484,11 +484,14 @@ COLUMN_MEANINGS = {
 }
 EXPERIMENT_COLUMN_MEANINGS = {
     "rise-time": {
-        "phase": "1 a rise trace bin, -1 a decay trace bin, 0 a threshold-location reading, -2 a dark reading",
+        "phase": "1 a rise trace bin, -1 a decay trace bin, 0 a threshold-location reading, -2 a dark reading, "
+                 "-3 a dark gate between the traces of a point that shows the peak from below",
         "time_s": "for trace bins: centre of the bin after the pump step (negative: the pre-step baseline); "
                   "otherwise bench-clock time",
         "gate_s": "bin width (trace bins) or counting time",
         "traces": "how many traces the summed trace of this bin holds (0 for readings)",
+        "max_traces": "the most traces this point was allowed (max_repeats, or peak_repeats below the slowest "
+                      "rise; 0 for readings)",
         "dark_s": "the longest dark time before any of those traces' rise (0 for readings)",
     },
     "thermometry": {

@@ -69,27 +69,101 @@ def _rebin(times: np.ndarray, counts: np.ndarray, factor: int) -> tuple[np.ndarr
     return times[:usable].reshape(-1, factor).mean(axis=1), counts[:usable].reshape(-1, factor).sum(axis=1)
 
 
-def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50, min_significance=5.0):
-    """Baseline per bin, and the bins after the step, merged until faint traces hold a useful signal per bin."""
+@dataclass(frozen=True)
+class Baseline:
+    """The pump-off count rate pooled over the pre-step bins of many traces: ``counts`` counted over
+    ``exposure_s`` (bin width x bins x traces summed).
+
+    Why pooled: a trace's own baseline is its short pre-trigger (50 ms of a 3 s trace by default), and scaled
+    to the whole trace its noise is many times the trace's own Poisson noise; near the threshold, where the
+    emission is a tenth of the dark counts, that noise, not the emission's, decided whether a rise could be
+    timed.  With the pump off the detector sees the same dark counts before every step.
+    """
+
+    counts: float = 0.0
+    exposure_s: float = 0.0
+
+    @property
+    def rate_s(self) -> float:
+        return self.counts / self.exposure_s if self.exposure_s > 0 else float("nan")
+
+    def plus(self, counts: float, exposure_s: float) -> Baseline:
+        return Baseline(self.counts + float(counts), self.exposure_s + float(exposure_s))
+
+    def per_bin(self, bin_s: float, traces: int) -> tuple[float, float]:
+        """Counts per bin of a trace summed over ``traces``, and the variance of that value."""
+        value = self.rate_s * bin_s * traces
+        return value, value * value / max(self.counts, 1.0)
+
+    def with_own(self, before: np.ndarray, bin_s: float, traces: int) -> tuple[float, float] | None:
+        """(counts per bin, variance) for a trace summed over ``traces`` whose own pre-step bins are
+        ``before``: this pool and those bins together, or None where this pool does not serve that trace."""
+        own_mean = float(before.mean()) if before.size else 0.0
+        if not self.serves(own_mean, before.size, bin_s, traces):
+            return None
+        return self.plus(float(before.sum()), before.size * bin_s * traces).per_bin(bin_s, traces)
+
+    def serves(self, own_mean: float, own_bins: int, bin_s: float, traces: int, z: float = 4.0) -> bool:
+        """Whether it may stand for a trace whose own ``own_bins`` pre-step bins average ``own_mean``: it was
+        counted at all, and the two agree within ``z`` Poisson sigma (else the dark level changed)."""
+        if not self.exposure_s > 0 or self.counts <= 0:
+            return False
+        if own_bins == 0:
+            return True
+        value, variance = self.per_bin(bin_s, traces)
+        return abs(own_mean - value) <= z * np.sqrt(max(own_mean, value, 1.0) / own_bins + variance)
+
+
+def pre_step_baseline(trace: pd.DataFrame, step_at_s: float = 0.0, time: str = "time_s", signal: str = "counts",
+                      traces: str = "traces") -> Baseline:
+    """The :class:`Baseline` counted by a table of trace rows' bins before the step (``gate_s`` the bin width,
+    ``traces`` how many traces a row sums, 1 without that column)."""
+    before = trace[trace[time] < step_at_s]
+    summed = before[traces].to_numpy(dtype=float) if traces in before else np.ones(len(before))
+    return Baseline(float(before[signal].sum()), float((before["gate_s"].to_numpy(dtype=float) * summed).sum()))
+
+
+def counted_baseline(rise_rows: pd.DataFrame, dark_rows: pd.DataFrame | None = None) -> Baseline:
+    """What one point counted of the pump-off level: its rise traces' pre-step bins and its dark gates
+    (``dark_rows``: ``counts`` in ``gate_s``, pump off between traces)."""
+    counted = pre_step_baseline(rise_rows) if len(rise_rows) else Baseline()
+    if dark_rows is not None and len(dark_rows):
+        counted = counted.plus(float(dark_rows.counts.sum()), float(dark_rows.gate_s.sum()))
+    return counted
+
+
+def _prepare(times, counts, step_at_s, plateau_fraction, target_per_bin=25.0, min_bins=50, min_significance=5.0,
+             baseline: Baseline | None = None, traces: int = 1):
+    """Baseline per bin, and the bins after the step, merged until faint traces hold a useful signal per bin.
+
+    The baseline is the trace's own pre-step mean, or ``baseline`` (pooled over many traces) where that
+    serves (:meth:`Baseline.serves`); the significance of the rise then counts the pooled value's variance.
+    """
     before = counts[times < step_at_s]
     after_t, after = times[times >= step_at_s], counts[times >= step_at_s]
+    bin_s = float(times[1] - times[0]) if times.size > 1 else 0.0
+    shared = baseline.with_own(before, bin_s, traces) if baseline is not None else None
+    pooled = shared is not None
+    level, variance = shared if pooled else (float(before.mean()) if before.size else 0.0, 0.0)
     factor = 1
-    if before.size and after.size >= 2 * min_bins:
-        signal = after[-max(3, int(len(after) * plateau_fraction)):].mean() - before.mean()
+    if (before.size or pooled) and after.size >= 2 * min_bins:
+        signal = after[-max(3, int(len(after) * plateau_fraction)):].mean() - level
         factor = int(np.clip(np.ceil(target_per_bin / max(signal, 1e-9)), 1, len(after) // min_bins))
         after_t, after = _rebin(after_t, after, factor)
     if after.size < 5:
         raise ValueError("the trace needs points after the pump step")
-    baseline = float(before.mean()) * factor if before.size else 0.0
+    baseline_level = level * factor if (before.size or pooled) else 0.0
     tail = max(3, int(len(after) * plateau_fraction))
     plateau = float(after[-tail:].mean())
-    if plateau <= baseline:
+    if plateau <= baseline_level:
         raise ValueError("the emission does not rise above its baseline after the step")
-    # Poisson significance of the plateau above the baseline (both as counts in the tail's bins).
-    rise, noise = (plateau - baseline) * tail, np.sqrt(plateau * tail + baseline * tail)
+    # Poisson significance of the plateau above the baseline (both as counts in the tail's bins; a pooled
+    # baseline with the variance it was counted to).
+    baseline_noise = variance * (factor * tail) ** 2 if pooled else baseline_level * tail
+    rise, noise = (plateau - baseline_level) * tail, np.sqrt(plateau * tail + baseline_noise)
     if rise < min_significance * noise:
         raise ValueError(f"the rise is only {rise / noise:.1f} sigma above the baseline: too faint to time")
-    return after_t - step_at_s, after.astype(float), baseline, plateau, factor
+    return after_t - step_at_s, after.astype(float), baseline_level, plateau, factor
 
 
 def _isotonic_times(t, after, baseline, plateau):
@@ -139,6 +213,8 @@ def rise_times(
     plateau_fraction: float = 0.2,
     bootstrap: int = 100,
     seed: int = 0,
+    baseline: Baseline | None = None,
+    traces: int = 1,
 ) -> RiseEstimate:
     """t50 and t90 after the pump steps on at ``step_at_s``, with uncertainties.
 
@@ -151,36 +227,39 @@ def rise_times(
     instead is biased late: near the plateau a monotone fit is dragged down
     by every low bin that follows.  Should the fit fail, the crossings of the
     isotonic fit are returned (``method`` "isotonic") with Poisson-bootstrap
-    uncertainties.
+    uncertainties.  ``baseline``: a pooled pump-off rate to use in place of
+    the trace's own pre-step bins where it serves (the trace sums ``traces``).
     """
     times = trace[time].to_numpy(dtype=float)
     counts = trace[signal].to_numpy(dtype=float)
-    t, after, baseline, plateau, factor = _prepare(times, counts, step_at_s, plateau_fraction)
-    t50_iso, t90_iso = _isotonic_times(t, after, baseline, plateau)
+    pooled = {"baseline": baseline, "traces": traces}
+    t, after, level, plateau, factor = _prepare(times, counts, step_at_s, plateau_fraction, **pooled)
+    t50_iso, t90_iso = _isotonic_times(t, after, level, plateau)
     try:
-        (t50, t90), covariance, amplitude = _fit_richards(t, after, baseline, plateau, t50_iso, t90_iso)
+        (t50, t90), covariance, amplitude = _fit_richards(t, after, level, plateau, t50_iso, t90_iso)
         errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
         if np.all(np.isfinite([t50, t90, *errors])) and 0 <= t50 < t90 <= 2 * t[-1]:
-            return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), baseline / factor,
-                                float(baseline + amplitude) / factor)
+            return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), level / factor,
+                                float(level + amplitude) / factor)
     except (RuntimeError, ValueError):
         pass
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(bootstrap):
         try:
-            redrawn = _prepare(times, rng.poisson(np.maximum(counts, 0)).astype(float), step_at_s, plateau_fraction)
+            redrawn = _prepare(times, rng.poisson(np.maximum(counts, 0)).astype(float), step_at_s, plateau_fraction,
+                               **pooled)
             draws.append(_isotonic_times(*redrawn[:4]))
         except ValueError:
             continue
     spread = np.nanstd(np.array(draws), axis=0) if len(draws) >= 10 else (float("nan"), float("nan"))
     first = float(t[0])
-    return RiseEstimate(t50_iso, t90_iso, float(spread[0]), float(spread[1]), baseline / factor, plateau / factor,
+    return RiseEstimate(t50_iso, t90_iso, float(spread[0]), float(spread[1]), level / factor, plateau / factor,
                         "isotonic", "upper" if t50_iso == first else "", "upper" if t90_iso == first else "")
 
 
 def rise_curve(trace: pd.DataFrame, time: str = "time_s", signal: str = "counts", *, step_at_s: float = 0.0,
-               plateau_fraction: float = 0.2):
+               plateau_fraction: float = 0.2, baseline: Baseline | None = None, traces: int = 1):
     """The Richards fit of a rise trace as a function of time after the step, from 0 to 1 (None if it fails).
 
     For drawing: the same preparation and fit as :func:`rise_times`.
@@ -188,22 +267,30 @@ def rise_curve(trace: pd.DataFrame, time: str = "time_s", signal: str = "counts"
     times = trace[time].to_numpy(dtype=float)
     counts = trace[signal].to_numpy(dtype=float)
     try:
-        t, after, baseline, plateau, _ = _prepare(times, counts, step_at_s, plateau_fraction)
-        t50, t90 = _isotonic_times(t, after, baseline, plateau)
-        _, _, amplitude, (t0, width, nu) = _fit_richards(t, after, baseline, plateau, t50, t90, with_shape=True)
+        t, after, level, plateau, _ = _prepare(times, counts, step_at_s, plateau_fraction, baseline=baseline,
+                                               traces=traces)
+        t50, t90 = _isotonic_times(t, after, level, plateau)
+        _, _, amplitude, (t0, width, nu) = _fit_richards(t, after, level, plateau, t50, t90, with_shape=True)
     except (RuntimeError, ValueError):
         return None
     return lambda x: richards(np.asarray(x, dtype=float), 1.0, t0, width, nu)
 
 
-def trace_signal(counts: np.ndarray, baseline_bins: int) -> tuple[float, float]:
-    """Counts above the baseline (the first ``baseline_bins`` bins) in the bins after them, and their Poisson
-    standard deviation."""
+def trace_signal(counts: np.ndarray, baseline_bins: int, baseline: Baseline | None = None, bin_s: float = 0.0,
+                 traces: int = 1) -> tuple[float, float]:
+    """Counts above the baseline in the bins after the first ``baseline_bins``, and their Poisson standard
+    deviation.  The baseline is those first bins' mean, or ``baseline`` (pooled; ``bin_s`` wide bins of a
+    trace summed over ``traces``) where it serves."""
     counts = np.asarray(counts, dtype=float)
     before = max(1, int(baseline_bins))
-    scale = (counts.size - before) / before
-    signal = float(counts[before:].sum() - counts[:before].sum() * scale)
-    return signal, float(np.sqrt(counts[before:].sum() + scale ** 2 * counts[:before].sum()))
+    after = counts[before:]
+    shared = baseline.with_own(counts[:before], bin_s, traces) if baseline is not None else None
+    if shared is not None:
+        level, variance = shared
+        return float(after.sum() - after.size * level), float(np.sqrt(after.sum() + after.size ** 2 * variance))
+    scale = after.size / before
+    signal = float(after.sum() - counts[:before].sum() * scale)
+    return signal, float(np.sqrt(after.sum() + scale ** 2 * counts[:before].sum()))
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,25 @@ them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class DriverSettings(BaseModel):
     """A driver's bench settings; subclasses declare the fields with :func:`setting`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """A yes/no where a number belongs is a mistake, not 1 or 0 (YAML reads ``on``, ``no``, ``false`` as
+        booleans, and pydantic's lax mode would take them as numbers)."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and bool not in (annotation, *get_args(annotation)):
+            raise ValueError(f"a number or text is needed here, not the yes/no value {value}")
+        return value
 
     def given(self, name: str) -> bool:
         """Whether the bench file set ``name`` (rather than leaving it to its default)."""

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from anplab.drivers.thorlabs_cld1015 import Protection, ThorlabsCLD1015
+from anplab.drivers.thorlabs_cld1015 import MAX_CURRENT_A, TEMPERATURE_RANGE_C, Protection, ThorlabsCLD1015
 
 from ..errors import InstrumentFault, LimitError, reading
 from ..laser import Laser, LaserLimits
 from ..registry import DriverEntry, visa_address_problem
 from ..settings import DriverSettings, setting
-
-#: The CLD1015's laser current range (A).
-MAX_CURRENT_A = 1.5
 
 
 class Settings(DriverSettings):
@@ -21,8 +18,10 @@ class Settings(DriverSettings):
     current_limit_a: float | None = setting(None, "laser current limit written to the controller on opening "
                                             "(unset: the controller's own limit stands)", unit="A", gt=0,
                                             le=MAX_CURRENT_A)
+    # The controller's own range (what the driver refuses to send), so a bench file is refused with its
+    # line before anything opens, not by the driver at opening.
     tec_setpoint_c: float | None = setting(None, "TEC temperature setpoint written on opening", unit="C",
-                                           ge=-10, le=70)
+                                           ge=TEMPERATURE_RANGE_C[0], le=TEMPERATURE_RANGE_C[1])
 
 
 def _rated_power_w(spec) -> float:

@@ -65,3 +65,17 @@ def test_a_misspelt_setting_is_refused_with_file_and_line(tmp_path, capsys):
         cli.main(["run", "power-sweep", "--bench", str(path)])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "settings.max_ouptut_w: is not a setting of ipg_ylr" in err
+
+
+@pytest.mark.parametrize("value, why", [(False, "not the yes/no value False"), (5.0, "greater than or equal to 15")])
+def test_a_setting_the_instrument_would_refuse_is_refused_with_the_file(tmp_path, capsys, value, why):
+    """Found by test_anplab_queue_check_answers_in_one_line_whatever_the_files: ``tec_setpoint_c: false`` passed
+    the bench check as 0 degC (pydantic's lax mode takes booleans as numbers, and the setting allowed -10 to
+    70 degC), then the driver refused it at opening (the CLD1015 takes 15 to 45) and the run crashed."""
+    data = default_bench_data()
+    data["instruments"]["pump_1450"]["settings"]["tec_setpoint_c"] = value
+    path = bench_file(tmp_path, data)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "power-sweep", "--bench", str(path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and f"{path}:" in err and "tec_setpoint_c" in err and why in err

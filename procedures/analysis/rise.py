@@ -204,6 +204,30 @@ def _fit_richards(t, after, baseline, plateau, t50_guess, t90_guess, with_shape:
     return estimate, jacobian @ covariance @ jacobian.T, amplitude
 
 
+def _fit_exponential(t, after, baseline, plateau):
+    """Weighted least-squares fit of baseline + a (1 - exp(-t / tau)); returns (t50, t90, their 2x2
+    covariance, amplitude).  Two parameters: well conditioned on a faint trace, where a Richards curve's
+    shape is not determined (below threshold the approach to the steady state is close to exponential)."""
+    span = max(plateau - baseline, 1e-9)
+    above = np.flatnonzero(after - baseline >= (1 - np.exp(-1)) * span)
+    guess = [span, max(float(t[above[0]]) if above.size else t[-1] / 4, t[1] - t[0])]
+    sigma = np.sqrt(np.maximum(after, 1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        (amplitude, tau), covariance = curve_fit(
+            lambda x, a, tau: baseline + a * -np.expm1(-np.clip(x, 0.0, None) / tau), t, after, p0=guess,
+            sigma=sigma, absolute_sigma=True, bounds=([0.0, 1e-3 * (t[1] - t[0])], [10 * span, 2 * t[-1]]),
+            maxfev=5000)
+    model = baseline + amplitude * -np.expm1(-np.clip(t, 0.0, None) / tau)
+    # A rise that is not exponential (an avalanche's delayed, sigmoidal one, where the bins resolve it) is
+    # refused: its chi-square above what Poisson noise gives in 3 sigma of 2 (N - 2) degrees of freedom.
+    chi2, dof = float((((after - model) / sigma) ** 2).sum()), max(after.size - 2, 1)
+    if chi2 > dof + 3.0 * np.sqrt(2.0 * dof):
+        raise ValueError(f"the rise is not exponential (chi-square {chi2:.0f} for {dof} degrees of freedom)")
+    scale = np.array([np.log(2.0), np.log(10.0)])
+    return scale * tau, np.outer(scale, scale) * covariance[1, 1], amplitude
+
+
 def rise_times(
     trace: pd.DataFrame,
     time: str = "time_s",
@@ -225,7 +249,11 @@ def rise_times(
     from a Richards-curve fit (:func:`richards`) weighted by Poisson errors,
     uncertainties from its covariance.  Reading crossings off the noisy bins
     instead is biased late: near the plateau a monotone fit is dragged down
-    by every low bin that follows.  Should the fit fail, the crossings of the
+    by every low bin that follows.  A fit that puts the rise from t50 to t90
+    within one bin has not resolved it (on a faint trace, a step fitted to
+    noise with a falsely small error); then, or should the fit fail, an
+    exponential rise is fitted (``method`` "exponential": one time constant,
+    which faint bins still determine), and failing that the crossings of the
     isotonic fit are returned (``method`` "isotonic") with Poisson-bootstrap
     uncertainties.  ``baseline``: a pooled pump-off rate to use in place of
     the trace's own pre-step bins where it serves (the trace sums ``traces``).
@@ -238,9 +266,23 @@ def rise_times(
     try:
         (t50, t90), covariance, amplitude = _fit_richards(t, after, level, plateau, t50_iso, t90_iso)
         errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-        if np.all(np.isfinite([t50, t90, *errors])) and 0 <= t50 < t90 <= 2 * t[-1]:
+        # A fitted rise from half to 90 % within one bin is not resolved by the bins: on a faint trace it is
+        # a step fitted to noise, whose covariance (the crossings barely move with the shape) claims a
+        # precision the data do not have.  The isotonic crossings and their bootstrap say what the bins hold.
+        resolved = t90 - t50 >= t[1] - t[0]
+        if resolved and np.all(np.isfinite([t50, t90, *errors])) and 0 <= t50 < t90 <= 2 * t[-1]:
             return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), level / factor,
                                 float(level + amplitude) / factor)
+    except (RuntimeError, ValueError):
+        pass
+    # Then an exponential rise, whose one time constant the faint bins can still determine, where it too is
+    # resolved (t90 - t50 = tau ln 5 of at least a bin).
+    try:
+        (t50, t90), covariance, amplitude = _fit_exponential(t, after, level, plateau)
+        errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+        if t90 - t50 >= t[1] - t[0] and np.all(np.isfinite(errors)) and t90 <= 2 * t[-1]:
+            return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), level / factor,
+                                float(level + amplitude) / factor, "exponential")
     except (RuntimeError, ValueError):
         pass
     rng = np.random.default_rng(seed)

@@ -210,9 +210,11 @@ class RiseTime(RiseParameters, ParticleExperiment):
                 if found is not None and found[0] + LIMIT_Z * found[1] < shorter_than:
                     break
                 # Futile: from 32 traces on, a rise that even at the full budget (its uncertainty falling as
-                # the root of the traces) would not be timed shorter is at the peak, not below it.
+                # the root of the traces) would not be timed shorter is at the peak, not below it.  Judged on
+                # its time one sigma down, as too_faint judges the signal one sigma up: a few dozen faint
+                # traces time a rise only to about a sigma, and one high draw must not end the look below.
                 if found is not None and traces >= FUTILE_AFTER and (
-                        found[0] + LIMIT_Z * found[1] * np.sqrt(traces / budget) >= shorter_than):
+                        found[0] - found[1] + LIMIT_Z * found[1] * np.sqrt(traces / budget) >= shorter_than):
                     break
         extra = {"traces": traces, "max_traces": budget, "dark_s": dark_s}
         dark_rows = [{**row, **extra} for row in dark_rows]
@@ -468,6 +470,10 @@ def analyse_rise_traces(data: pd.DataFrame, target_counts: int | None = None, ma
                 below.append(row["intensity_kw_cm2"])
                 if row.get("stopped", "").startswith("stopped with"):
                     row["stopped"] = f"timed shorter than the slowest rise ({slowest:.3g} s) at {LIMIT_CONFIDENCE:.0%}"
+            elif row.get("stopped", "").startswith("stopped with") and row["traces"] >= FUTILE_AFTER:
+                # Given more traces than max_repeats to be timed shorter (rise_and_decay), and ended once even
+                # all of them would not have done it: at the peak, or too close below it to tell.
+                row["stopped"] += ": it would not be timed shorter than the slowest rise within its budget"
         summary["shorter_below_slowest_kw_cm2"] = below
     if "decay_time_s" in table and table.decay_time_s.notna().any():
         summary["decay_time_s"] = {f"{r.intensity_kw_cm2:.4g}": r.decay_time_s for r in table.itertuples()

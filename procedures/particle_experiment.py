@@ -32,13 +32,20 @@ MAX_LIST = 1000
 DARK_RELATIVE_ERROR = 0.05
 #: How long a dark reading stays valid for reuse (bench time, s): within a run and across a sequence's runs.
 DARK_MAX_AGE_S = 600.0
-#: Dwells and fine grid of the particle search (see :func:`.scanning.locate_particle`), sized by what each scan
-#: needs.  The spot is small (Airy, NA 1.4: half its peak 0.2 um off centre) and the avalanche lights a particle
-#: only within a pixel's dwell, so the coarse dwell stays at about the rise time at the search intensity
-#: (t90 ~20 ms at 30 kW/cm^2; at 10 ms no particle of the default bench lights up).  The fine scan only has to
-#: put the beam on the centroid: 9 x 9 pixels 0.1 um apart at 30 ms leave the particle at 99.6 % of the peak
-#: intensity (17 x 17 at 50 ms: 99.95 %) in 2.4 s instead of 14.5 s.
-PARK_SCANS = {"coarse_dwell_s": 0.02, "fine_pixels": 9, "fine_dwell_s": 0.03}
+#: Exposure of the particle search (kW/cm^2 x s): its coarse dwell is this over the search intensity.  The
+#: avalanche lights a particle only after about its rise time, which far above threshold falls as 1/intensity
+#: (tm-1064 at 295 K: t90 17.5 ms at 30 kW/cm^2, 8.7 ms at 60).  On the default bench the shortest dwell at
+#: which the search found a particle on each of six sample seeds was 15 ms at 30 kW/cm^2, 10 at 45, 7 at 60 and
+#: 5-6 at 80: an exposure of 0.42-0.45; 0.5 leaves a margin, and a slower particle (another material or
+#: temperature) is found by the search doubling its dwell (at most twice).
+SEARCH_EXPOSURE_KW_S_CM2 = 0.5
+SEARCH_DOUBLINGS = 2
+
+
+def search_scans(intensity_kw_cm2: float) -> dict:
+    """The dwells of :func:`.scanning.locate_particle` at a search intensity (see SEARCH_EXPOSURE_KW_S_CM2)."""
+    dwell = SEARCH_EXPOSURE_KW_S_CM2 / intensity_kw_cm2
+    return {"coarse_dwell_s": dwell, "fine_dwell_s": dwell, "longest_dwell_s": dwell * 2**SEARCH_DOUBLINGS}
 
 
 def parse_list(text: str, what: str) -> list[float]:
@@ -83,7 +90,7 @@ class ParticleExperiment(BenchProcedure):
     power_meter = Parameter("Power meter", default="")
     scanner = Parameter("Scanner", default="")
     target = Parameter("Target (brightest, here, or x,y in um)", default="brightest")
-    search_intensity = FloatParameter("Search intensity", units="kW/cm^2", default=30.0, minimum=0.01, maximum=1e5)
+    search_intensity = FloatParameter("Search intensity", units="kW/cm^2", default=60.0, minimum=0.01, maximum=1e5)
 
     def reading_row(self, kind: str, intensity_kw_cm2: float, counts: int, seconds: float) -> dict:
         """A data row for a dark reading (``kind`` "dark") or a threshold-search reading ("locate")."""
@@ -203,10 +210,12 @@ class ParticleExperiment(BenchProcedure):
             # The particle found before (earlier in this run, or by the item before in a sequence): find it
             # again close by, since the stage may have drifted.
             x, y, _ = locate_particle(self.galvo, self.detector, centre_um=tuple(parked), search_um=0.4,
-                                      coarse_pixels=9, **PARK_SCANS, on_progress=searched)
+                                      coarse_pixels=9, on_progress=searched, on_retry=self.log_info,
+                                      **search_scans(self.search_intensity))
             self.log_info(f"parked on the particle found before, now at ({x:.3f}, {y:.3f}) um")
         else:
-            x, y, _ = locate_particle(self.galvo, self.detector, **PARK_SCANS, on_progress=searched)
+            x, y, _ = locate_particle(self.galvo, self.detector, on_progress=searched, on_retry=self.log_info,
+                                      **search_scans(self.search_intensity))
             self.log_info(f"parked on the brightest particle at ({x:.3f}, {y:.3f}) um")
         self.remember("parked_um", [x, y])
 

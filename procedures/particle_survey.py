@@ -35,7 +35,7 @@ from .analysis.survey import (
 )
 from .analysis.threshold import avalanche_threshold
 from .hold_temperature import settle_at
-from .particle_experiment import ParticleExperiment, parse_list, parse_xy
+from .particle_experiment import ParticleExperiment, parse_list, parse_xy, search_scans
 from .rise_parameters import RiseParameters, with_default
 from .rise_time import DECAY as TRACE_DECAY
 from .rise_time import RiseTime
@@ -257,7 +257,8 @@ class ParticleSurvey(RiseParameters, ParticleExperiment):
     def park(self, index: int, x: float, y: float) -> dict:
         """Find the particle seen at (x, y) in the overview again, finely, and park the beam on it."""
         self.pump_on(self.search_intensity)
-        px, py, peak = locate_particle(self.galvo, self.detector, centre_um=(x, y), search_um=0.4, coarse_pixels=9)
+        px, py, peak = locate_particle(self.galvo, self.detector, centre_um=(x, y), search_um=0.4, coarse_pixels=9,
+                                       on_retry=self.log_info, **search_scans(self.search_intensity))
         return self.row(index, AIM, x_um=px, y_um=py, counts=int(peak), intensity_kw_cm2=self.search_intensity)
 
     def settled_row(self, index: int, kind: int, x: float, y: float, intensity: float,

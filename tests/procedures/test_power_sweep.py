@@ -38,16 +38,24 @@ def test_an_up_and_down_sweep_finds_the_threshold_both_ways(run_on_bench):
     assert run.summary["threshold_down_kw_cm2"] == pytest.approx(truth, rel=0.10)
 
 
-def test_threshold_search_matches_a_uniform_sweep_with_a_third_of_its_points(run_on_bench):
-    uniform = run_on_bench(PowerSweep)
-    adaptive = run_on_bench(ThresholdSearch)
-    assert adaptive.summary["points_measured"] <= uniform.summary["points"] / 3
-    assert adaptive.summary["threshold_kw_cm2"] == pytest.approx(adaptive.model_threshold(), rel=0.10)
-    assert adaptive.summary["threshold_uncertainty_kw_cm2"] <= uniform.summary["threshold_uncertainty_kw_cm2"]
-    # It spends its points around the threshold.
-    measured = adaptive.data().query("direction == 1").intensity_kw_cm2
-    near = np.abs(np.log(measured / adaptive.model_threshold())) < np.log(1.3)
-    assert near.sum() >= len(measured) / 2
+def test_threshold_search_matches_a_uniform_sweep_with_a_third_of_its_points(run_on_bench, monkeypatch):
+    """On each of five sample seeds the search takes a third of the sweep's points and finds the threshold; its
+    uncertainty is at most the sweep's in the median (on one seed either can be the luckier: the shared dark
+    reading, 400 counts, moves both by up to 5 %)."""
+    searched, swept = [], []
+    for seed in ("1", "2", "3", "4", "5"):
+        monkeypatch.setenv("ANPLAB_TEST_SEED", seed)
+        uniform = run_on_bench(PowerSweep)
+        adaptive = run_on_bench(ThresholdSearch)
+        assert adaptive.summary["points_measured"] <= uniform.summary["points"] / 3
+        assert adaptive.summary["threshold_kw_cm2"] == pytest.approx(adaptive.model_threshold(), rel=0.10)
+        searched.append(adaptive.summary["threshold_uncertainty_kw_cm2"])
+        swept.append(uniform.summary["threshold_uncertainty_kw_cm2"])
+        # It spends its points around the threshold.
+        measured = adaptive.data().query("direction == 1").intensity_kw_cm2
+        near = np.abs(np.log(measured / adaptive.model_threshold())) < np.log(1.3)
+        assert near.sum() >= len(measured) / 2
+    assert np.median(searched) <= np.median(swept), (searched, swept)
 
 
 def test_the_summary_holds_the_local_slope_curve(run_on_bench):

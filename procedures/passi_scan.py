@@ -20,7 +20,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 from anplab.instruments.errors import check_limit
 
 from .analysis.particles import find_particles, particle_widths
-from .analysis.rise import rise_times
+from .analysis.rise import Baseline, rise_times
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold
 from .figures import image_figure, subplots
@@ -60,7 +60,8 @@ class PassiScan(ParticleExperiment):
                                    minimum=10, maximum=10**8)
     max_traces = IntegerParameter("Rise traces at most per intensity", default=30, minimum=1, maximum=1000)
 
-    DATA_COLUMNS = ["kind", "intensity_kw_cm2", "counts", "gate_s", "count_rate_s", "time_s"]
+    #: ``traces``: how many rise traces a RISE row sums (the dark reading is scaled by it to be their baseline).
+    DATA_COLUMNS = ["kind", "intensity_kw_cm2", "counts", "gate_s", "count_rate_s", "time_s", "traces"]
     DARK_WAIT_S = 0.3  # before a rise trace: the particle relaxes to dark in ~50 ms
     PRE_TRIGGER_S = 0.05  # baseline bins before the pump step
 
@@ -144,7 +145,8 @@ class PassiScan(ParticleExperiment):
                 return
             self.phase("rise trace", k / len(plan), detail=f"{intensity:.3g} kW/cm^2")
             rows = self.point(f"rise-{k}", lambda: self.rise_trace(intensity, rise_at))
-            t90 = rise_t90(pd.DataFrame(rows))
+            earlier = self.recall("dark_reading") or {}
+            t90 = rise_t90(pd.DataFrame(rows), Baseline(earlier.get("counts", 0.0), earlier.get("seconds", 0.0)))
             dwell = self.dwell_factor * t90 if np.isfinite(t90) else self.rise_duration
             if not dwell >= t90:
                 self.log_warning(dwell_warning(intensity, dwell, t90))
@@ -181,7 +183,9 @@ class PassiScan(ParticleExperiment):
         bins = int(round((self.PRE_TRIGGER_S + self.rise_duration) / self.rise_bin))
         base = int(round(self.PRE_TRIGGER_S / self.rise_bin))
         total = None
+        traces = 0
         for _ in range(self.max_traces):
+            traces += 1
             self.pump.set_power(0.0)
             self.wait(self.DARK_WAIT_S)
             self.detector.start_trace(self.rise_bin, bins)
@@ -194,7 +198,8 @@ class PassiScan(ParticleExperiment):
                 break
         times = (np.arange(bins) + 0.5) * self.rise_bin - self.PRE_TRIGGER_S
         return [{"kind": RISE, "intensity_kw_cm2": intensity, "counts": int(c), "gate_s": self.rise_bin,
-                 "count_rate_s": c / self.rise_bin, "time_s": float(t)} for t, c in zip(times, total)]
+                 "count_rate_s": c / self.rise_bin, "time_s": float(t), "traces": traces}
+                for t, c in zip(times, total)]
 
     def log_warning(self, message: str) -> None:
         logging.getLogger(type(self).__module__).warning(message)
@@ -293,12 +298,19 @@ def profile_figure(entry: dict, fit: dict):
     return figure
 
 
-def rise_t90(trace: pd.DataFrame) -> float:
-    """t90 of one summed rise trace (rows of kind RISE), NaN if it cannot be timed."""
+def rise_t90(trace: pd.DataFrame, dark: Baseline | None = None) -> float:
+    """t90 of one summed rise trace (rows of kind RISE), NaN if it cannot be timed.
+
+    Its baseline is the run's dark reading (``dark``) pooled with the trace's own 50 ms pre-trigger, where
+    the two agree (:meth:`.Baseline.serves`) and the rows say how many traces they sum: the pre-trigger alone,
+    scaled to the trace, has several times the trace's own noise and drags a faint rise's fit early.
+    """
     if trace.empty:
         return float("nan")
+    traces = trace.traces.iloc[0] if "traces" in trace else float("nan")
+    pooled = {"baseline": dark, "traces": int(traces)} if dark is not None and np.isfinite(traces) else {}
     try:
-        return float(rise_times(trace, "time_s", "counts", step_at_s=0.0).t90_s)
+        return float(rise_times(trace, "time_s", "counts", step_at_s=0.0, **pooled).t90_s)
     except (ValueError, RuntimeError):
         return float("nan")
 
@@ -361,7 +373,9 @@ def analyse_rois(data: pd.DataFrame, images: dict, slopes: pd.DataFrame | None) 
     """Rise times, dwells and each region-of-interest particle's width beside lambda / (2 NA sqrt(S))."""
     out: dict = {}
     rise = data[data.kind == RISE]
-    t90 = {float(i): rise_t90(trace) for i, trace in rise.groupby("intensity_kw_cm2")}
+    dark = data[data.kind == DARK]
+    baseline = Baseline(float(dark.counts.sum()), float(dark.gate_s.sum())) if len(dark) else None
+    t90 = {float(i): rise_t90(trace, baseline) for i, trace in rise.groupby("intensity_kw_cm2")}
     if t90:
         out["rise_t90_s"] = {f"{i:.4g}": t for i, t in t90.items()}
     rows, warned = [], {}

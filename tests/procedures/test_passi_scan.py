@@ -38,12 +38,14 @@ def check_regions_of_interest(run, centre) -> dict:
         assert row["fwhm_nm"] == pytest.approx(engine_width(run, entry, row), rel=0.15)
         assert 0 < row["power_law_fwhm_nm"] < 380 and row["slope"] > 2
     # The rise was timed on the aimed particle (the field's centre): its t90 is the model's at the
-    # intensity that particle saw.
+    # intensity that particle saw.  Just above threshold one rise trace (2000 signal counts) scatters by about
+    # 17 % (twelve repeats on seed 7: 0.50-0.88 s about a mean of 0.65 s, the model's 0.66 s; twice the counts
+    # did not narrow it), so within 45 %: 2.5 of that scatter.
     k, relative = run.aimed_particle(at=centre)
     for intensity, t90 in summary["rise_t90_s"].items():
         model = characteristics.rise_time(field.material, float(intensity) * relative, world.sample.temperature_k,
                                           band="800nm", shell_nm=field.shell_nm[k]).t90_s
-        assert t90 == pytest.approx(float(model), rel=0.3)
+        assert t90 == pytest.approx(float(model), rel=0.45)
     best = summary["best_roi"]
     assert best["fwhm_nm"] == pytest.approx(min(r["fwhm_nm"] for r in rois))
     return best

@@ -22,7 +22,7 @@ from anplab.instruments.errors import check_limit
 from .analysis.particles import find_particles, particle_widths
 from .analysis.rise import Baseline, rise_times
 from .analysis.slope import local_slope
-from .analysis.threshold import avalanche_threshold
+from .analysis.threshold import avalanche_threshold, dark_background
 from .figures import image_figure, subplots
 from .particle_experiment import ParticleExperiment, parse_list, parse_xy
 from .scanning import scan_image
@@ -326,12 +326,11 @@ def dwell_warning(intensity: float, dwell_s: float, t90_s: float) -> str:
 def analyse_passi(data: pd.DataFrame, images: dict) -> dict:
     """Particles, their image widths per intensity, and the power-law estimate from the S-curve."""
     summary: dict = {}
-    dark = data[data.kind == DARK]
-    background = float(dark.count_rate_s.mean()) if len(dark) else 0.0
+    background, background_error = dark_background(data[data.kind == DARK])
     curve = data[data.kind == SCURVE]
     slopes = None
     if len(curve) >= 4:
-        summary.update(avalanche_threshold(curve, background=background).as_dict())
+        summary.update(avalanche_threshold(curve, background=background, background_error=background_error).as_dict())
         slopes = local_slope(curve, background=background).dropna(subset=["slope"])
     passi = {name: entry for name, entry in images.items() if name.startswith("passi_")}
     if not passi:

@@ -7,7 +7,7 @@ import pandas as pd
 from pymeasure.experiment import BooleanParameter, FloatParameter, IntegerParameter
 
 from .analysis.slope import local_slope
-from .analysis.threshold import avalanche_threshold
+from .analysis.threshold import avalanche_threshold, dark_background
 from .figures import measurement_title, s_curve_figure
 from .particle_experiment import ParticleExperiment
 from .settling import read_when_settled
@@ -103,7 +103,8 @@ class PowerSweep(ParticleExperiment):
 def analyse_s_curve(data: pd.DataFrame) -> dict:
     """Threshold, S_max and hysteresis of a sweep table (directions UP/DOWN, DARK rows for background)."""
     dark = data[data.direction == DARK]
-    background = float(dark.count_rate_s.mean()) if len(dark) else 0.0
+    # The dark reading's Poisson error is common to every point's net signal.
+    background, background_error = dark_background(dark)
     up = data[data.direction == UP]
     summary: dict = {"dark_count_rate_s": background, "points": int(len(up)),
                      "unsettled_points": int((data.settled == 0).sum())}
@@ -111,13 +112,14 @@ def analyse_s_curve(data: pd.DataFrame) -> dict:
     if slopes is not None:
         summary["local_slope"] = slopes[["intensity_kw_cm2", "slope", "slope_error"]].to_dict(orient="records")
     try:
-        summary.update(avalanche_threshold(up, background=background).as_dict())
+        summary.update(avalanche_threshold(up, background=background, background_error=background_error).as_dict())
     except ValueError as error:  # too few points above the dark counts: say so, the data stand
         summary["threshold_error"] = str(error)
     down = data[data.direction == DOWN]
     if len(down) >= 4:
         try:
-            summary["threshold_down_kw_cm2"] = avalanche_threshold(down, background=background).threshold_kw_cm2
+            summary["threshold_down_kw_cm2"] = avalanche_threshold(
+                down, background=background, background_error=background_error).threshold_kw_cm2
         except ValueError as error:
             summary["threshold_down_error"] = str(error)
     return summary

@@ -16,7 +16,7 @@ from anplab.instruments.errors import check_limit
 
 from .analysis.rise import rise_times
 from .analysis.thermometry import calibration
-from .analysis.threshold import avalanche_threshold
+from .analysis.threshold import avalanche_threshold, dark_background
 from .hold_temperature import settle_at
 from .particle_experiment import ParticleExperiment, parse_list
 from .settling import read_when_settled
@@ -224,8 +224,7 @@ def calibration_panel(axis, table: pd.DataFrame) -> None:
 
 def analyse_thermometry(data: pd.DataFrame) -> dict:
     """Calibration I(T) with S_r, threshold(T) and t50(T) from a thermometry table."""
-    dark = data[data.kind == DARK]
-    background = float(dark.count_rate_s.mean()) if len(dark) else 0.0
+    background, _ = dark_background(data[data.kind == DARK])
     summary: dict = {"dark_count_rate_s": background}
     emission = data[data.kind == EMISSION].copy()
     emission["temperature_k"] = emission["temperature_setpoint_k"]
@@ -245,6 +244,10 @@ def analyse_thermometry(data: pd.DataFrame) -> dict:
         summary["threshold_kw_cm2"], summary["threshold_uncertainty_kw_cm2"] = {}, {}
         for kelvin, sweep in sweeps.groupby("temperature_setpoint_k"):
             try:
+                # Without the dark reading's error: it is common to every temperature's sweep (one reading),
+                # so it moves all their thresholds alike and not the shift with temperature, which weighing
+                # it into each point's noise would blur (a 20-point sweep resolved 0.36 of the model's 5 %
+                # shift from 150 to 300 K with it, against 0.4 or better without).
                 estimate = avalanche_threshold(sweep, background=background)
             except ValueError:
                 continue

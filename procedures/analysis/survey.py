@@ -13,7 +13,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from .rise import rise_times
-from .threshold import avalanche_threshold
+from .threshold import avalanche_threshold, dark_background
 
 #: Row kinds in a survey's data table.
 DARK, CANDIDATE, AIM, LOCATE, SCURVE, RISE, DECAY, RESULT = range(8)
@@ -21,11 +21,6 @@ KINDS = {"dark": DARK, "candidate": CANDIDATE, "aim": AIM, "locate": LOCATE, "s-
          "decay": DECAY, "result": RESULT}
 #: The per-particle quantities whose spread and correlations a survey reports.
 QUANTITIES = ("threshold_kw_cm2", "s_max", "t90_s")
-
-
-def dark_rate(data: pd.DataFrame) -> float:
-    dark = data[data.kind == DARK]
-    return float(dark.counts.sum() / dark.gate_s.sum()) if len(dark) and dark.gate_s.sum() > 0 else 0.0
 
 
 def particle_s_curve(data: pd.DataFrame, particle: int, temperature_k: float | None = None) -> pd.DataFrame:
@@ -56,7 +51,7 @@ def particle_table(data: pd.DataFrame) -> pd.DataFrame:
     ``temperature_k`` is the set temperature (NaN when the survey did not set one).  Rise times are those at
     that temperature (columns ``t50_s``, ``t90_s``); every rise trace's are in ``rises``.
     """
-    background = dark_rate(data)
+    background, background_error = dark_background(data[data.kind == DARK])
     rows = []
     for particle in sorted(data.loc[data.kind == AIM, "particle"].astype(int).unique()):
         aim = data[(data.particle == particle) & (data.kind == AIM)].iloc[-1]
@@ -67,7 +62,8 @@ def particle_table(data: pd.DataFrame) -> pd.DataFrame:
             curve = particle_s_curve(data, particle, kelvin)
             row["points"] = int(len(curve))
             try:
-                row.update(avalanche_threshold(curve, background=background).as_dict())
+                row.update(avalanche_threshold(curve, background=background,
+                                               background_error=background_error).as_dict())
             except ValueError as error:
                 row["threshold_error"] = str(error)
             here = traces if kelvin is None else traces[np.isclose(traces.temperature_k, kelvin)]

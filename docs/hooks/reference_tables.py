@@ -504,6 +504,8 @@ EXPERIMENT_COLUMN_MEANINGS = {
         "gate_s": "counting time: the gate, the rise-trace bin width, or for an image the pixel dwell x pixels",
         "time_s": "for rise-trace bins: centre of the bin after the pump step (negative: the baseline); otherwise "
                   "bench-clock time",
+        "traces": "for rise-trace bins: how many traces the bin sums (the dark reading, scaled by them, is their "
+                  "baseline); empty otherwise",
     },
     "particle-survey": {
         "particle": "which particle the row belongs to (its index in the survey, brightest found first)",

@@ -54,14 +54,16 @@ def test_fits_of_the_default_field_recover_every_particle(default_field):
 
 @pytest.mark.slow
 def test_collection_efficiency_uncertainties_cover_the_truth_in_about_68_percent(default_field):
-    # Consistent with 68 % at 40 particles (binomial sd ~7 %): measured 31/40.
+    # Consistent with 68 % at 40 particles (binomial sd ~7 %): measured 26/40.
     stats = summarise(default_field)["collection_efficiency"]["one_sigma"]
     assert stats["p_value"] > 0.01, stats
 
 
 @pytest.mark.slow
 def test_shell_uncertainties_cover_the_truth_in_about_68_percent(default_field):
-    # Measured 23/40: the shells lean thin by ~1 sd (readings near the knee settle to within the settling
-    # tolerance, a little below steady state), still consistent with 68 % at this count.
+    # Measured 21/40 (p = 0.04): the shell's stated sd is 0.4 %, so the fit feels a 0.5 % error in the
+    # intensity the particle saw (readings near the knee settle to within the settling tolerance, a little
+    # below steady state; the beam re-parked 2.5 nm off centre, median), still consistent with 68 % at this
+    # count.  Re-parked 9 nm off centre it was 15/40.
     stats = summarise(default_field)["shell_nm"]["one_sigma"]
     assert stats["p_value"] > 0.01, stats

@@ -29,9 +29,9 @@ from anplab.procedures.runner import load_data, run_procedure
 from .conftest import default_bench_data
 
 SWEEP = dict(points=12, min_intensity=4.0, max_intensity=20.0)
-#: This sweep on the default bench: the dark count to ~4 s, the particle search to ~27 s, its points to ~47 s
+#: This sweep on the default bench: the dark count to ~4 s, the particle search to ~15 s, its points to ~33 s
 #: (test_the_blip_span_covers_the_clean_sweep keeps this true as the procedure gets faster).
-SWEEP_SPAN_S = (0.0, 55.0)
+SWEEP_SPAN_S = (0.0, 40.0)
 CAMPAIGN = "interlock blips: power-sweep (suspend)"
 
 

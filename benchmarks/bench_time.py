@@ -8,8 +8,8 @@ count target at the rate the point measured, plus the time to 90 % of the
 steady emission (t90, from the physics engine, at the intensity the aimed
 particle sees) for every point with the pump on.  For a rise-time
 intensity, the target is the procedure's signal counts above the
-baseline (or what it collected, if less), at the measured plateau rate
-per trace above it; an intensity that counted its baseline between traces
+baseline (or what it collected, if less), at the plateau rate per trace
+above it that the rise fit found; an intensity that counted its baseline between traces
 (to see the rise-time peak from below) adds the optimal on/off baseline
 time, sqrt(b / (s + b)) of its signal time.  The ratio bench
 time / floor says how much of the bench time goes to waiting and counting
@@ -72,7 +72,12 @@ def rise_floor(bench, procedure: RiseTime, summary: dict, data: pd.DataFrame) ->
     measured plateau rate per trace, plus t90 (the number of traces summed is recorded, not guessed)."""
     floor = 0.0
     for row in summary["rises"]:
-        rate = row.get("plateau_rate_s", float("nan"))
+        # The plateau above baseline as the rise fit found it (per bin of the summed trace): on a faint trace the
+        # last fifth's mean minus the short pre-trigger, plateau_rate_s, is noisy (half the signal rate at
+        # 6.47 kW/cm^2 on the default bench), the fit's plateau is not.
+        fitted = (row.get("plateau", float("nan")) - row.get("baseline", float("nan"))) / (
+            procedure.bin_width * max(row.get("traces", 1), 1))
+        rate = fitted if fitted > 0 else row.get("plateau_rate_s", float("nan"))
         if not rate > 0 or not row.get("signal_counts", 0) > 0:
             continue  # no signal above baseline: nothing the point needed to count (its bench time is waste)
         wanted = min(procedure.target_counts, row["signal_counts"])

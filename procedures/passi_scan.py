@@ -20,7 +20,7 @@ from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter
 from anplab.instruments.errors import check_limit
 
 from .analysis.particles import find_particles, particle_widths
-from .analysis.rise import Baseline, rise_times
+from .analysis.rise import Baseline, counted_baseline, rise_times
 from .analysis.slope import local_slope
 from .analysis.threshold import avalanche_threshold, dark_background
 from .figures import image_figure, subplots
@@ -183,9 +183,7 @@ class PassiScan(ParticleExperiment):
         bins = int(round((self.PRE_TRIGGER_S + self.rise_duration) / self.rise_bin))
         base = int(round(self.PRE_TRIGGER_S / self.rise_bin))
         total = None
-        traces = 0
-        for _ in range(self.max_traces):
-            traces += 1
+        for traces in range(1, self.max_traces + 1):
             self.pump.set_power(0.0)
             self.wait(self.DARK_WAIT_S)
             self.detector.start_trace(self.rise_bin, bins)
@@ -372,8 +370,7 @@ def analyse_rois(data: pd.DataFrame, images: dict, slopes: pd.DataFrame | None) 
     """Rise times, dwells and each region-of-interest particle's width beside lambda / (2 NA sqrt(S))."""
     out: dict = {}
     rise = data[data.kind == RISE]
-    dark = data[data.kind == DARK]
-    baseline = Baseline(float(dark.counts.sum()), float(dark.gate_s.sum())) if len(dark) else None
+    baseline = counted_baseline(rise.iloc[:0], data[data.kind == DARK])  # the dark reading's counts alone
     t90 = {float(i): rise_t90(trace, baseline) for i, trace in rise.groupby("intensity_kw_cm2")}
     if t90:
         out["rise_t90_s"] = {f"{i:.4g}": t for i, t in t90.items()}

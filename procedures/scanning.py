@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import poisson
 
 from .analysis.particles import find_particles
 
@@ -99,20 +100,19 @@ def locate_particle(
                              fine_dwell * stretch, on_progress)
         if isinstance(found, tuple):
             return found
-        if coarse_dwell_s * stretch * 2 > longest * (1 + 1e-9):
+        dwell_ms = coarse_dwell_s * stretch * 1e3
+        if 2 * dwell_ms > longest * 1e3 * (1 + 1e-9):
             raise RuntimeError(f"no particle found within {half:.1f} um of ({cx:.1f}, {cy:.1f}) um "
-                               f"({found}, at a coarse dwell of up to {coarse_dwell_s * stretch * 1e3:.3g} ms)")
-        stretch *= 2
+                               f"({found}, at a coarse dwell of up to {dwell_ms:.3g} ms)")
         if on_retry is not None:
-            on_retry(f"particle search: {found} at a coarse dwell of {coarse_dwell_s * stretch / 2 * 1e3:.3g} ms; "
-                     f"scanning again at {coarse_dwell_s * stretch * 1e3:.3g} ms")
+            on_retry(f"particle search: {found} at a coarse dwell of {dwell_ms:.3g} ms; "
+                     f"scanning again at {2 * dwell_ms:.3g} ms")
+        stretch *= 2
 
 
 def detection_level(background_counts: float, pixels: int, false_alarm: float = 1e-3) -> float:
     """Counts above which a pixel is a particle: a background-only scan of ``pixels`` pixels (Poisson,
     mean ``background_counts`` each) has a pixel above it with probability ``false_alarm``."""
-    from scipy.stats import poisson
-
     return float(poisson.isf(false_alarm / max(pixels, 1), max(background_counts, 1e-3)))
 
 

@@ -263,28 +263,22 @@ def rise_times(
     pooled = {"baseline": baseline, "traces": traces}
     t, after, level, plateau, factor = _prepare(times, counts, step_at_s, plateau_fraction, **pooled)
     t50_iso, t90_iso = _isotonic_times(t, after, level, plateau)
-    try:
-        (t50, t90), covariance, amplitude = _fit_richards(t, after, level, plateau, t50_iso, t90_iso)
+    # The Richards curve first, then an exponential rise, whose one time constant faint bins can still
+    # determine.  A fitted rise from half to 90 % within one bin is not resolved by the bins: on a faint trace
+    # it is a step fitted to noise, whose covariance (the crossings barely move with the shape) claims a
+    # precision the data do not have; the isotonic crossings and their bootstrap then say what the bins hold.
+    fits = (("richards", lambda: _fit_richards(t, after, level, plateau, t50_iso, t90_iso)),
+            ("exponential", lambda: _fit_exponential(t, after, level, plateau)))
+    for method, fit in fits:
+        try:
+            (t50, t90), covariance, amplitude = fit()
+        except (RuntimeError, ValueError):
+            continue
         errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-        # A fitted rise from half to 90 % within one bin is not resolved by the bins: on a faint trace it is
-        # a step fitted to noise, whose covariance (the crossings barely move with the shape) claims a
-        # precision the data do not have.  The isotonic crossings and their bootstrap say what the bins hold.
         resolved = t90 - t50 >= t[1] - t[0]
         if resolved and np.all(np.isfinite([t50, t90, *errors])) and 0 <= t50 < t90 <= 2 * t[-1]:
             return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), level / factor,
-                                float(level + amplitude) / factor)
-    except (RuntimeError, ValueError):
-        pass
-    # Then an exponential rise, whose one time constant the faint bins can still determine, where it too is
-    # resolved (t90 - t50 = tau ln 5 of at least a bin).
-    try:
-        (t50, t90), covariance, amplitude = _fit_exponential(t, after, level, plateau)
-        errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-        if t90 - t50 >= t[1] - t[0] and np.all(np.isfinite(errors)) and t90 <= 2 * t[-1]:
-            return RiseEstimate(float(t50), float(t90), float(errors[0]), float(errors[1]), level / factor,
-                                float(level + amplitude) / factor, "exponential")
-    except (RuntimeError, ValueError):
-        pass
+                                float(level + amplitude) / factor, method)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(bootstrap):
